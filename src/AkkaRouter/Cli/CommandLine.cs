@@ -1,0 +1,88 @@
+using AkkaRouter.Configuration;
+using AkkaRouter.Demo;
+using AkkaRouter.Hosting;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace AkkaRouter.Cli;
+
+/// <summary>The `akkarouter` command line: run, demo, help.</summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        usage: akkarouter run [--config FILE ...]   start a node; each FILE is HOCON layered over the defaults (later wins)
+               akkarouter demo                      start a local cluster: a router and three backends with tiny HTTP services
+               akkarouter help                      this text
+        """;
+
+    /// <summary>Runs the command and returns the process exit code.</summary>
+    public static async Task<int> Run(string[] args)
+    {
+        try
+        {
+            return args.FirstOrDefault() switch
+            {
+                "run" => await RunNode(ParseConfigFiles(args.AsSpan(1))),
+                "demo" when args.Length == 1 => await DemoCluster.Run(),
+                "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
+                null => PrintUsage(Console.Error, 2),
+                var other => Fail($"unknown command '{other}'"),
+            };
+        }
+        catch (ConfigurationError e)
+        {
+            Console.Error.WriteLine($"akkarouter: configuration error: {e.Message}");
+            return 2;
+        }
+        catch (UsageError e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private static async Task<int> RunNode(IReadOnlyList<string> configFiles)
+    {
+        var config = RouterConfig.Load(configFiles);
+        var settings = RouterSettingsReader.Read(config);
+        Log.Logger = SerilogSetup.Create(settings.Logging);
+        try
+        {
+            using var host = RouterNode.CreateHost(config, settings);
+            await host.RunAsync();
+            return 0;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    private static List<string> ParseConfigFiles(ReadOnlySpan<string> args)
+    {
+        var files = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--config" or "-c" && i + 1 < args.Length)
+                files.Add(args[++i]);
+            else if (args[i].StartsWith("--config=", StringComparison.Ordinal))
+                files.Add(args[i]["--config=".Length..]);
+            else
+                throw new UsageError($"unexpected argument '{args[i]}' for 'run'");
+        }
+        return files;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"akkarouter: {message}");
+        return PrintUsage(Console.Error, 2);
+    }
+
+    private static int PrintUsage(TextWriter writer, int exitCode)
+    {
+        writer.WriteLine(Usage);
+        return exitCode;
+    }
+
+    private sealed class UsageError(string message) : Exception(message);
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using Akka.Configuration;
+using AkkaRouter.Ring;
+using Serilog.Events;
+
+namespace AkkaRouter.Configuration;
+
+/// <summary>Reads and validates <see cref="RouterSettings"/>; every failure names its key.</summary>
+public static class RouterSettingsReader
+{
+    /// <summary>Upper bound of a weight: keeps one backend's point count (and so snapshot memory) bounded.</summary>
+    public const double MaxWeight = 100.0;
+
+    /// <summary>Reads the settings or throws <see cref="ConfigurationError"/>.</summary>
+    public static RouterSettings Read(Config config)
+    {
+        var roles = ReadRoles(config);
+        var remote = new RemoteSettings(
+            Hostname: RequireNonEmpty(config, "akka.remote.dot-netty.tcp.hostname"),
+            Port: ReadPort(config, "akka.remote.dot-netty.tcp.port"),
+            PublicHostname: ReadString(config, "akka.remote.dot-netty.tcp.public-hostname"));
+        var seeds = ReadList(config, "akka.cluster.seed-nodes");
+        for (var i = 0; i < seeds.Count; i++)
+            ValidateSeed(seeds[i], $"akka.cluster.seed-nodes[{i}]");
+
+        var isBackend = roles.Contains(NodeRoles.Backend);
+        var endpoint = ReadString(config, "akka-router.node.service-endpoint");
+        if (isBackend && endpoint.Length == 0)
+            throw new ConfigurationError("akka-router.node.service-endpoint", "required on a node with the 'backend' role (\"host:port\" of the service it fronts)");
+        if (endpoint.Length > 0)
+            ValidateEndpoint(endpoint, "akka-router.node.service-endpoint");
+        var id = ReadString(config, "akka-router.node.id");
+        var node = new NodeSettings(
+            ServiceEndpoint: endpoint,
+            Id: id.Length > 0 ? id : endpoint,
+            Zone: ReadString(config, "akka-router.node.zone"),
+            Weight: ReadWeight(config, "akka-router.node.weight"));
+
+        return new RouterSettings(
+            Roles: roles,
+            SeedNodes: seeds,
+            Remote: remote,
+            Node: node,
+            StaticBackends: ReadStaticBackends(config),
+            Resp: ReadListener(config, "akka-router.resp"),
+            Http: ReadListener(config, "akka-router.http"),
+            Cmd: ReadListener(config, "akka-router.cmd"),
+            Management: ReadListener(config, "akka-router.management"),
+            Logging: ReadLogging(config));
+    }
+
+    private static IReadOnlyList<string> ReadRoles(Config config)
+    {
+        const string key = "akka.cluster.roles";
+        var roles = ReadList(config, key);
+        if (roles.Count == 0)
+            throw new ConfigurationError(key, "at least one role is required: router, backend");
+        foreach (var role in roles)
+        {
+            if (!NodeRoles.Known.Contains(role))
+                throw new ConfigurationError(key, $"unknown role '{role}' (known roles: router, backend)");
+        }
+        return roles.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static IReadOnlyList<Backend> ReadStaticBackends(Config config)
+    {
+        const string key = "akka-router.static-backends";
+        var value = Read(config, key, c => c.GetValue(key));
+        // Akka's HOCON reports an empty list as neither empty nor an array: it is one empty HoconArray.
+        if (value is null || value.IsEmpty || value.Values is [Akka.Configuration.Hocon.HoconArray { Count: 0 }])
+            return [];
+        if (!value.IsArray())
+            throw new ConfigurationError(key, "must be a list of { endpoint = \"host:port\", zone = \"...\", weight = 1.0 }");
+        var backends = new List<Backend>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var items = value.GetArray();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemKey = $"{key}[{i}]";
+            if (!items[i].IsObject())
+                throw new ConfigurationError(itemKey, "must be an object like { endpoint = \"host:port\" }");
+            var item = new Config(new Akka.Configuration.Hocon.HoconRoot(items[i]));
+            var endpoint = ReadString(item, "endpoint", itemKey + ".endpoint");
+            if (endpoint.Length == 0)
+                throw new ConfigurationError(itemKey + ".endpoint", "required (\"host:port\")");
+            ValidateEndpoint(endpoint, itemKey + ".endpoint");
+            var id = ReadString(item, "id", itemKey + ".id");
+            id = id.Length > 0 ? id : endpoint;
+            if (!ids.Add(id))
+                throw new ConfigurationError(itemKey, $"duplicate backend id '{id}'");
+            var weight = item.HasPath("weight") ? ReadWeight(item, "weight", itemKey + ".weight") : 1.0;
+            backends.Add(new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone")));
+        }
+        return backends;
+    }
+
+    private static ListenerSettings ReadListener(Config config, string prefix)
+    {
+        var enabledKey = prefix + ".enabled";
+        var enabled = Read(config, enabledKey, c => c.GetBoolean(enabledKey, true));
+        return new ListenerSettings(enabled, RequireNonEmpty(config, prefix + ".host"), ReadPort(config, prefix + ".port"));
+    }
+
+    private static LoggingSettings ReadLogging(Config config)
+    {
+        const string levelKey = "akka-router.logging.level", formatKey = "akka-router.logging.format";
+        var level = ReadString(config, levelKey);
+        if (!Enum.TryParse<LogEventLevel>(level, ignoreCase: true, out var parsedLevel) || !Enum.IsDefined(parsedLevel))
+            throw new ConfigurationError(levelKey, $"'{level}' is not a level (Verbose, Debug, Information, Warning, Error, Fatal)");
+        var format = ReadString(config, formatKey).ToLowerInvariant() switch
+        {
+            "text" => LogFormat.Text,
+            "json" => LogFormat.Json,
+            var other => throw new ConfigurationError(formatKey, $"'{other}' is not a format (text, json)")
+        };
+        return new LoggingSettings(parsedLevel, format);
+    }
+
+    private static double ReadWeight(Config config, string path, string? key = null)
+    {
+        key ??= path;
+        var text = ReadString(config, path, key);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !double.IsFinite(weight))
+            throw new ConfigurationError(key, $"'{text}' is not a number");
+        if (weight < 0 || weight > MaxWeight)
+            throw new ConfigurationError(key, $"{text} is out of range (0 to {MaxWeight})");
+        return weight;
+    }
+
+    private static int ReadPort(Config config, string key)
+    {
+        var text = ReadString(config, key);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+            throw new ConfigurationError(key, $"'{text}' is not a port (0 to 65535; 0 picks a free port)");
+        return port;
+    }
+
+    /// <summary>Checks "host:port" (IPv6 hosts in brackets) and throws naming <paramref name="key"/>.</summary>
+    public static void ValidateEndpoint(string endpoint, string key)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        var host = colon > 0 ? endpoint[..colon] : "";
+        var portText = colon >= 0 ? endpoint[(colon + 1)..] : "";
+        var hostOk = host.Length > 0 && !host.Any(char.IsWhiteSpace)
+            && (host.Contains(':') ? host.StartsWith('[') && host.EndsWith(']') : true);
+        var portOk = int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535;
+        if (!hostOk || !portOk)
+            throw new ConfigurationError(key, $"'{endpoint}' is not an endpoint (expected \"host:port\" with a port from 1 to 65535)");
+    }
+
+    private static void ValidateSeed(string seed, string key)
+    {
+        if (!Akka.Actor.Address.TryParse(seed, out var address) || address.Host is null || address.Port is null)
+            throw new ConfigurationError(key, $"'{seed}' is not an Akka address (expected \"akka.tcp://akkarouter@host:port\")");
+        if (address.System != Hosting.RouterNode.SystemName)
+            throw new ConfigurationError(key, $"'{seed}' names actor system '{address.System}'; nodes of this cluster run '{Hosting.RouterNode.SystemName}'");
+    }
+
+    private static string RequireNonEmpty(Config config, string key)
+    {
+        var value = ReadString(config, key);
+        return value.Length > 0 ? value : throw new ConfigurationError(key, "must not be empty");
+    }
+
+    private static string ReadString(Config config, string path, string? key = null) =>
+        Read(config, key ?? path, c => c.GetString(path, "") ?? "").Trim();
+
+    private static IReadOnlyList<string> ReadList(Config config, string key) =>
+        Read(config, key, c => c.GetStringList(key) ?? []).Select(s => s.Trim()).ToArray();
+
+    // Akka's Config throws its own exceptions for wrong value types; turn them into one line naming the key.
+    private static T Read<T>(Config config, string key, Func<Config, T> read)
+    {
+        try
+        {
+            return read(config);
+        }
+        catch (Exception e) when (e is not ConfigurationError)
+        {
+            throw new ConfigurationError(key, "invalid value: " + e.Message.Split('\n')[0]);
+        }
+    }
+}

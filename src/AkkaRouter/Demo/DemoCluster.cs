@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using AkkaRouter.Configuration;
+using AkkaRouter.Hosting;
+using AkkaRouter.Membership;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace AkkaRouter.Demo;
+
+/// <summary>
+/// `akkarouter demo`: a router node and three backend nodes, each fronting a tiny HTTP service,
+/// in one process, built with exactly the wiring `akkarouter run` uses.
+/// </summary>
+public static class DemoCluster
+{
+    private const int SeedPort = 4053;
+    private const int BackendCount = 3;
+    private const int FirstServicePort = 9001;
+
+    /// <summary>Starts the cluster, prints what to try and runs until Ctrl+C.</summary>
+    public static async Task<int> Run()
+    {
+        Log.Logger = SerilogSetup.Create(new LoggingSettings(LogEventLevel.Warning, LogFormat.Text));
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+
+        var services = new List<WebApplication>();
+        var nodes = new List<IHost>();
+        try
+        {
+            var routerHost = StartNode(RouterHocon(), nodes);
+            for (var i = 1; i <= BackendCount; i++)
+            {
+                var service = DemoService.Create($"backend-{i}", FirstServicePort + i - 1);
+                await service.StartAsync(stop.Token);
+                services.Add(service);
+                StartNode(BackendHocon(i), nodes);
+            }
+            foreach (var node in nodes)
+                await node.StartAsync(stop.Token);
+
+            var ring = routerHost.Services.GetRequiredService<RingView>();
+            if (!await WaitFor(() => ring.Current.Count == BackendCount, TimeSpan.FromSeconds(30), stop.Token))
+            {
+                Console.Error.WriteLine($"akkarouter demo: the router's ring has {ring.Current.Count} of {BackendCount} backends after 30 s; see the log above");
+                return 1;
+            }
+            PrintWelcome(ring);
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            Console.WriteLine("Stopping: backends leave the cluster, then the router.");
+            return 0;
+        }
+        finally
+        {
+            foreach (var node in Enumerable.Reverse(nodes))
+                await node.StopAsync(CancellationToken.None);
+            foreach (var node in nodes)
+                node.Dispose();
+            foreach (var service in services)
+                await service.DisposeAsync();
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    private static IHost StartNode(string hocon, List<IHost> nodes)
+    {
+        var config = RouterConfig.FromText(hocon);
+        var host = RouterNode.CreateHost(config, RouterSettingsReader.Read(config));
+        nodes.Add(host);
+        return host;
+    }
+
+    private static string RouterHocon() => $$"""
+        akka.remote.dot-netty.tcp.port = {{SeedPort}}
+        akka.cluster.roles = [router]
+        """;
+
+    private static string BackendHocon(int i) => $$"""
+        akka.remote.dot-netty.tcp.port = {{SeedPort + i}}
+        akka.cluster.seed-nodes = ["akka.tcp://{{RouterNode.SystemName}}@127.0.0.1:{{SeedPort}}"]
+        akka.cluster.roles = [backend]
+        akka-router.node.service-endpoint = "127.0.0.1:{{FirstServicePort + i - 1}}"
+        akka-router.node.zone = "zone-{{(char)('a' + (i - 1) % 2)}}"
+        """;
+
+    private static void PrintWelcome(RingView ring)
+    {
+        var snapshot = ring.Current;
+        Console.WriteLine();
+        Console.WriteLine("AkkaRouter demo cluster is up.");
+        Console.WriteLine($"  router   akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort}  roles [router]");
+        for (var i = 1; i <= BackendCount; i++)
+            Console.WriteLine($"  backend  akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort + i}  roles [backend]  service http://127.0.0.1:{FirstServicePort + i - 1}/");
+        Console.WriteLine();
+        Console.WriteLine($"Ring v{snapshot.Version}, checksum {snapshot.Checksum:x16}:");
+        foreach (var backend in snapshot.Backends)
+            Console.WriteLine($"  {backend.Id,-18} zone {backend.Zone,-7} weight {backend.Weight,-4} share {snapshot.ShareOf(backend.Id):P2}");
+        Console.WriteLine();
+        Console.WriteLine("Owners of a few keys:");
+        foreach (var key in new[] { "/documents/abc", "/documents/xyz", "/users/42", "/models/resnet" })
+            Console.WriteLine($"  {key,-16} -> {snapshot.Owner(key)?.Endpoint}   (curl http://{snapshot.Owner(key)?.Endpoint}{key})");
+        Console.WriteLine();
+        Console.WriteLine("Press Ctrl+C to stop.");
+    }
+
+    private static async Task<bool> WaitFor(Func<bool> condition, TimeSpan timeout, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout || cancel.IsCancellationRequested)
+                return false;
+            await Task.Delay(100, CancellationToken.None);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Remote.Hosting;
+using AkkaRouter.Configuration;
+using AkkaRouter.Membership;
+using Serilog.Events;
+using AkkaLogLevel = Akka.Event.LogLevel;
+
+namespace AkkaRouter.Hosting;
+
+/// <summary>The node's Akka.Hosting wiring, one small extension per concern.</summary>
+public static class AkkaRouterHostingExtensions
+{
+    /// <summary>Akka's own logs go through Serilog at the configured level.</summary>
+    public static AkkaConfigurationBuilder ConfigureRouterLogging(this AkkaConfigurationBuilder akka, LoggingSettings logging) =>
+        akka.ConfigureLoggers(loggers =>
+        {
+            loggers.LogLevel = logging.Level switch
+            {
+                LogEventLevel.Verbose or LogEventLevel.Debug => AkkaLogLevel.DebugLevel,
+                LogEventLevel.Information => AkkaLogLevel.InfoLevel,
+                LogEventLevel.Warning => AkkaLogLevel.WarningLevel,
+                _ => AkkaLogLevel.ErrorLevel,
+            };
+            loggers.ClearLoggers();
+            loggers.AddSerilogLogging();
+        });
+
+    /// <summary>Remoting, clustering with the keep-majority split-brain resolver, roles and seed nodes.</summary>
+    public static AkkaConfigurationBuilder ConfigureRouterNetwork(this AkkaConfigurationBuilder akka, RouterSettings settings)
+    {
+        akka.WithRemoting(new RemoteOptions
+            {
+                HostName = settings.Remote.Hostname,
+                Port = settings.Remote.Port,
+                PublicHostName = settings.Remote.PublicHostname.Length > 0 ? settings.Remote.PublicHostname : null,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = settings.SeedNodes.Count > 0 ? settings.SeedNodes.ToArray() : null,
+                SplitBrainResolver = new KeepMajorityOption(),
+            })
+            // Roles are written here rather than through ClusterOptions so that the advertisement
+            // roles (which contain ':' and '=') are quoted HOCON strings.
+            .AddHocon(RolesHocon(settings), HoconAddMode.Prepend);
+
+        if (settings.SeedNodes.Count == 0)
+        {
+            // No seeds: this node forms a cluster of its own (the single-node default and the demo's seed).
+            akka.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
+        }
+        return akka;
+    }
+
+    /// <summary>The ring actor and the snapshot view every lookup reads.</summary>
+    public static AkkaConfigurationBuilder ConfigureRing(this AkkaConfigurationBuilder akka, RouterSettings settings, RingView view) =>
+        akka.WithActors((system, registry) =>
+        {
+            var ring = system.ActorOf(RingActor.Props(view, settings.StaticBackends), "ring");
+            registry.Register<RingActor>(ring);
+        });
+
+    private static string RolesHocon(RouterSettings settings)
+    {
+        var roles = settings.Roles.AsEnumerable();
+        if (settings.Advertised is { } backend)
+            roles = roles.Concat(BackendAdvertisement.ToRoles(backend));
+        var text = new StringBuilder("akka.cluster.roles = [");
+        text.AppendJoin(", ", roles.Select(RouterConfig.Quote));
+        return text.Append(']').ToString();
+    }
+}

@@ -1,0 +1,36 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using AkkaRouter.Configuration;
+using AkkaRouter.Membership;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace AkkaRouter.Hosting;
+
+/// <summary>Builds one AkkaRouter node: the same wiring for `akkarouter run`, the demo and the tests.</summary>
+public static class RouterNode
+{
+    /// <summary>The actor system name: a seed's address is akka.tcp://akkarouter@HOST:4053.</summary>
+    public const string SystemName = "akkarouter";
+
+    /// <summary>How long a node may take to leave the cluster and stop after SIGTERM or Ctrl+C.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>
+    public static IHost CreateHost(Config config, RouterSettings settings, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.AddSerilog(Log.Logger, dispose: false);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<RingView>();
+        builder.Services.AddAkka(SystemName, (akka, services) => akka
+            .AddHocon(config, HoconAddMode.Append)
+            .ConfigureRouterLogging(settings.Logging)
+            .ConfigureRouterNetwork(settings)
+            .ConfigureRing(settings, services.GetRequiredService<RingView>()));
+        configure?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,101 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AkkaRouter.Ring;
+
+namespace AkkaRouter.Membership;
+
+/// <summary>
+/// Turns cluster membership into ring snapshots: backends are Up, reachable members with the
+/// <c>backend</c> role plus the configured static backends.
+/// </summary>
+/// <remarks>
+/// The backend set is recomputed from the whole membership view on every event, never patched
+/// event by event, so the ring depends only on the membership and not on the order events arrived.
+/// A member leaves the ring the moment it is unreachable or starts leaving; removal is not awaited.
+/// </remarks>
+public sealed class RingActor : ReceiveActor
+{
+    private readonly RingView _view;
+    private readonly IReadOnlyList<Backend> _staticBackends;
+    private readonly Dictionary<UniqueAddress, Member> _members = new();
+    private readonly HashSet<UniqueAddress> _unreachable = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public RingActor(RingView view, IReadOnlyList<Backend> staticBackends)
+    {
+        _view = view;
+        _staticBackends = staticBackends;
+
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            if (e is ClusterEvent.MemberRemoved)
+                _members.Remove(e.Member.UniqueAddress);
+            else
+                _members[e.Member.UniqueAddress] = e.Member;
+            if (e is ClusterEvent.MemberRemoved)
+                _unreachable.Remove(e.Member.UniqueAddress);
+            Update($"{e.GetType().Name} {e.Member.Address}");
+        });
+        Receive<ClusterEvent.UnreachableMember>(e =>
+        {
+            _unreachable.Add(e.Member.UniqueAddress);
+            Update($"unreachable {e.Member.Address}");
+        });
+        Receive<ClusterEvent.ReachableMember>(e =>
+        {
+            _unreachable.Remove(e.Member.UniqueAddress);
+            Update($"reachable {e.Member.Address}");
+        });
+        Receive<GetRing>(_ => Sender.Tell(_view.Current));
+    }
+
+    /// <summary>Props for the ring actor.</summary>
+    public static Props Props(RingView view, IReadOnlyList<Backend> staticBackends) =>
+        Akka.Actor.Props.Create(() => new RingActor(view, staticBackends));
+
+    protected override void PreStart()
+    {
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Update("static backends");
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private void Update(string reason)
+    {
+        var previous = _view.Current;
+        var next = previous.Apply(DesiredBackends());
+        if (ReferenceEquals(next, previous))
+            return;
+        _view.Publish(next);
+        var movement = RingDiff.Compare(previous, next);
+        _log.Info("Ring v{RingVersion}: {BackendCount} backends, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
+            next.Version, next.Count, next.Checksum, movement.MovedFraction, reason);
+        Context.System.EventStream.Publish(new RingChanged(previous, next, movement, reason));
+    }
+
+    private IEnumerable<Backend> DesiredBackends()
+    {
+        var byId = new Dictionary<string, Backend>(StringComparer.Ordinal);
+        foreach (var backend in _staticBackends)
+            byId[backend.Id] = backend;
+        // Members win over a static entry of the same id. Where two live members advertise one id
+        // (a restarted instance whose old incarnation is not yet removed), the greater unique address
+        // wins, so every router picks the same one from the same membership.
+        var memberIds = new Dictionary<string, UniqueAddress>(StringComparer.Ordinal);
+        foreach (var member in _members.Values)
+        {
+            if (member.Status != MemberStatus.Up || _unreachable.Contains(member.UniqueAddress))
+                continue;
+            if (BackendAdvertisement.FromMember(member) is not { } backend)
+                continue;
+            if (memberIds.TryGetValue(backend.Id, out var other) && other.CompareTo(member.UniqueAddress) > 0)
+                continue;
+            memberIds[backend.Id] = member.UniqueAddress;
+            byId[backend.Id] = backend;
+        }
+        return byId.Values;
+    }
+}

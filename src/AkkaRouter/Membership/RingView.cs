@@ -1,0 +1,17 @@
+using AkkaRouter.Ring;
+
+namespace AkkaRouter.Membership;
+
+/// <summary>
+/// The node's current ring snapshot, readable from any thread with one volatile read.
+/// </summary>
+/// <remarks>Only the <see cref="RingActor"/> writes it; lookups never wait on an actor.</remarks>
+public sealed class RingView
+{
+    private RingSnapshot _current = RingSnapshot.Empty;
+
+    /// <summary>The latest published snapshot.</summary>
+    public RingSnapshot Current => Volatile.Read(ref _current);
+
+    internal void Publish(RingSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
+}

@@ -1,0 +1,1 @@
+return await AkkaRouter.Cli.CommandLine.Run(args);

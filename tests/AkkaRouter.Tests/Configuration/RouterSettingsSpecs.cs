@@ -1,0 +1,158 @@
+using AkkaRouter.Configuration;
+
+namespace AkkaRouter.Tests.Configuration;
+
+public class RouterSettingsSpecs
+{
+    private static RouterSettings Read(string hocon) => RouterSettingsReader.Read(RouterConfig.FromText(hocon));
+
+    private static ConfigurationError ReadFails(string hocon) => Assert.Throws<ConfigurationError>(() => Read(hocon));
+
+    [Fact(DisplayName = "With no file the node is a single self-seeded router on the contract's default ports")]
+    public void Defaults_are_a_self_seeded_router()
+    {
+        var settings = RouterSettingsReader.Read(RouterConfig.Load([], new Dictionary<string, string>()));
+        Assert.Equal(["router"], settings.Roles);
+        Assert.Empty(settings.SeedNodes);
+        Assert.Equal(4053, settings.Remote.Port);
+        Assert.Equal(new ListenerSettings(true, "127.0.0.1", 6380), settings.Resp);
+        Assert.Equal(8080, settings.Http.Port);
+        Assert.Equal(9110, settings.Cmd.Port);
+        Assert.Equal(8558, settings.Management.Port);
+        Assert.Null(settings.Advertised);
+    }
+
+    [Fact(DisplayName = "A backend's ring id defaults to its service endpoint, and node.id overrides it")]
+    public void Backend_identity_defaults_to_endpoint()
+    {
+        var byEndpoint = Read("akka.cluster.roles = [backend]\nakka-router.node.service-endpoint = \"10.0.0.5:8081\"");
+        Assert.Equal("10.0.0.5:8081", byEndpoint.Advertised!.Id);
+        Assert.Equal("10.0.0.5:8081", byEndpoint.Advertised.Endpoint);
+
+        var byId = Read("akka.cluster.roles = [backend, router]\nakka-router.node { service-endpoint = \"10.0.0.5:8081\", id = cache-1, zone = eu-1a, weight = 2.5 }");
+        Assert.Equal("cache-1", byId.Advertised!.Id);
+        Assert.Equal(2.5, byId.Advertised.Weight);
+        Assert.Equal("eu-1a", byId.Advertised.Zone);
+        Assert.True(byId.IsRouter && byId.IsBackend);
+    }
+
+    [Fact(DisplayName = "Static backends are read with their defaults for id, zone and weight")]
+    public void Static_backends_are_read()
+    {
+        var settings = Read("akka-router.static-backends = [ { endpoint = \"10.0.0.7:8081\" }, { endpoint = \"10.0.0.8:8081\", id = b, zone = z, weight = 3 } ]");
+        Assert.Collection(settings.StaticBackends,
+            b => Assert.Equal(("10.0.0.7:8081", "10.0.0.7:8081", 1.0, ""), (b.Id, b.Endpoint, b.Weight, b.Zone)),
+            b => Assert.Equal(("b", "10.0.0.8:8081", 3.0, "z"), (b.Id, b.Endpoint, b.Weight, b.Zone)));
+    }
+
+    [Theory(DisplayName = "Invalid configuration names the key and the problem")]
+    [InlineData("akka.cluster.roles = [backend]", "akka-router.node.service-endpoint", "required")]
+    [InlineData("akka.cluster.roles = [backend]\nakka-router.node.service-endpoint = \"nohost\"", "akka-router.node.service-endpoint", "not an endpoint")]
+    [InlineData("akka-router.node.service-endpoint = \"h:70000\"", "akka-router.node.service-endpoint", "not an endpoint")]
+    [InlineData("akka-router.node.weight = -1", "akka-router.node.weight", "out of range")]
+    [InlineData("akka-router.node.weight = heavy", "akka-router.node.weight", "not a number")]
+    [InlineData("akka.cluster.roles = [router, cache]", "akka.cluster.roles", "unknown role 'cache'")]
+    [InlineData("akka.cluster.roles = []", "akka.cluster.roles", "at least one role")]
+    [InlineData("akka-router.resp.port = 99999", "akka-router.resp.port", "not a port")]
+    [InlineData("akka-router.logging.level = chatty", "akka-router.logging.level", "not a level")]
+    [InlineData("akka-router.logging.format = xml", "akka-router.logging.format", "not a format")]
+    [InlineData("akka.cluster.seed-nodes = [\"akka.tcp://other@10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "names actor system 'other'")]
+    [InlineData("akka.cluster.seed-nodes = [\"10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "not an Akka address")]
+    [InlineData("akka-router.static-backends = [ { zone = a } ]", "akka-router.static-backends[0].endpoint", "required")]
+    [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\" }, { endpoint = \"a:1\" } ]", "akka-router.static-backends[1]", "duplicate backend id 'a:1'")]
+    [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\", weight = 101 } ]", "akka-router.static-backends[0].weight", "out of range")]
+    public void Invalid_values_name_key_and_problem(string hocon, string key, string problem)
+    {
+        var error = ReadFails(hocon);
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Problem);
+    }
+
+    [Fact(DisplayName = "Malformed HOCON in a --config file fails naming the file")]
+    public void Malformed_file_names_the_file()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "akka-router { node { weight = 1 ");
+            var error = Assert.Throws<ConfigurationError>(() => RouterConfig.Load([file], new Dictionary<string, string>()));
+            Assert.Equal(file, error.Key);
+            Assert.Contains("malformed HOCON", error.Problem);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact(DisplayName = "A missing --config file fails naming the file")]
+    public void Missing_file_names_the_file()
+    {
+        var error = Assert.Throws<ConfigurationError>(() => RouterConfig.Load(["/nonexistent/node.conf"], new Dictionary<string, string>()));
+        Assert.Equal("/nonexistent/node.conf", error.Key);
+    }
+
+    [Fact(DisplayName = "Later --config files win over earlier ones and environment variables win over files")]
+    public void Layering_order()
+    {
+        var first = Path.GetTempFileName();
+        var second = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(first, "akka-router.resp.port = 7001\nakka-router.http.port = 7002\nakka-router.cmd.port = 7003");
+            File.WriteAllText(second, "akka-router.http.port = 7012\nakka-router.cmd.port = 7013");
+            var environment = new Dictionary<string, string>
+            {
+                ["AKKAROUTER__AKKA_ROUTER__CMD__PORT"] = "7023",
+                ["AKKAROUTER__AKKA__CLUSTER__SEED_NODES"] = "[\"akka.tcp://akkarouter@10.0.0.2:4053\"]",
+                ["UNRELATED"] = "x",
+            };
+            var settings = RouterSettingsReader.Read(RouterConfig.Load([first, second], environment));
+            Assert.Equal(7001, settings.Resp.Port);
+            Assert.Equal(7012, settings.Http.Port);
+            Assert.Equal(7023, settings.Cmd.Port);
+            Assert.Equal(["akka.tcp://akkarouter@10.0.0.2:4053"], settings.SeedNodes);
+        }
+        finally
+        {
+            File.Delete(first);
+            File.Delete(second);
+        }
+    }
+
+    [Fact(DisplayName = "The shipped example node files in hocon/ are valid")]
+    public void Shipped_examples_are_valid()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "hocon");
+        var files = Directory.GetFiles(dir, "*.conf").Where(f => !f.EndsWith("akkarouter.conf")).ToArray();
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var settings = RouterSettingsReader.Read(RouterConfig.Load([file], new Dictionary<string, string>()));
+            Assert.NotEmpty(settings.Roles);
+        }
+    }
+}
+
+public class HoconSyntaxCheckSpecs
+{
+    [Theory(DisplayName = "Structural HOCON mistakes that Akka's parser accepts are reported with their line")]
+    [InlineData("a { b = 1 ", "line 1: '{' is never closed")]
+    [InlineData("a = [1, 2\nb = 3", "line 1: '[' is never closed")]
+    [InlineData("a { b = 1 } }", "line 1: '}' without a matching '{'")]
+    [InlineData("a {\n b = [1 }\n", "line 2: '}' closes the '[' opened on line 2")]
+    [InlineData("a = \"unterminated\nb = 1", "line 1: unterminated string")]
+    [InlineData("a = \"\"\"never closed", "line 1: unterminated \"\"\" string")]
+    public void Reports_structural_mistakes(string hocon, string problem) =>
+        Assert.Equal(problem, HoconSyntaxCheck.FindProblem(hocon));
+
+    [Theory(DisplayName = "Sound HOCON passes, including brackets inside strings and comments")]
+    [InlineData("a { b = \"{[\" } # }\n// ]\nc = [1, 2]")]
+    [InlineData("a = \"\"\"multi\n{ line\"\"\"\nb = \"esc \\\" {\"")]
+    [InlineData("")]
+    public void Accepts_sound_hocon(string hocon) => Assert.Null(HoconSyntaxCheck.FindProblem(hocon));
+
+    [Fact(DisplayName = "The shipped default configuration is sound")]
+    public void Defaults_are_sound() =>
+        Assert.Null(HoconSyntaxCheck.FindProblem(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "akkarouter.conf"))));
+}

@@ -1,0 +1,147 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using AkkaRouter.Membership;
+using AkkaRouter.Ring;
+using AkkaRouter.Tests.Support;
+using static Akka.Cluster.ClusterEvent;
+
+namespace AkkaRouter.Tests.Membership;
+
+public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("""
+    akka.actor.provider = cluster
+    akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+    akka.loglevel = WARNING
+    """))
+{
+    private readonly RingView _view = new();
+
+    private IActorRef StartRing(params Backend[] statics)
+    {
+        Sys.EventStream.Subscribe(TestActor, typeof(RingChanged));
+        return Sys.ActorOf(RingActor.Props(_view, statics));
+    }
+
+    private RingChanged ExpectRing(Func<RingSnapshot, bool> condition)
+    {
+        var changed = FishForMessage<RingChanged>(c => condition(c.Current), TimeSpan.FromSeconds(5));
+        Assert.Same(changed.Current, _view.Current);
+        return changed;
+    }
+
+    private static IEnumerable<string> Ids(RingSnapshot ring) => ring.Backends.Select(b => b.Id);
+
+    [Fact(DisplayName = "An Up backend member enters the ring with the endpoint it advertises")]
+    public void Up_backend_enters_ring()
+    {
+        var ring = StartRing();
+        ring.Tell(new MemberUp(ClusterEvents.Backend(5001, "10.0.0.1:8081")));
+        var changed = ExpectRing(r => r.Count == 1);
+        Assert.Equal("10.0.0.1:8081", changed.Current.Backends[0].Endpoint);
+        Assert.Equal("10.0.0.1:8081", changed.Current.Owner("/documents/abc")!.Endpoint);
+        Assert.Equal(1.0, changed.Movement.Gained["10.0.0.1:8081"], 6);
+    }
+
+    [Fact(DisplayName = "Members without the backend role, or backends not yet Up, never enter the ring")]
+    public void Non_backends_and_joining_members_stay_out()
+    {
+        var ring = StartRing();
+        ring.Tell(new MemberUp(ClusterEvents.Member(5000, MemberStatus.Up, null, 1, "router")));
+        ring.Tell(new MemberJoined(ClusterEvents.Backend(5001, "10.0.0.1:8081", MemberStatus.Joining)));
+        ring.Tell(new MemberUp(ClusterEvents.Backend(5002, "10.0.0.2:8081")));
+        var changed = ExpectRing(r => r.Count > 0);
+        Assert.Equal(["10.0.0.2:8081"], Ids(changed.Current));
+    }
+
+    [Fact(DisplayName = "A backend leaves the ring as soon as it is unreachable and returns when reachable again")]
+    public void Unreachable_backend_leaves_and_returns()
+    {
+        var ring = StartRing();
+        var a = ClusterEvents.Backend(5001, "10.0.0.1:8081");
+        var b = ClusterEvents.Backend(5002, "10.0.0.2:8081");
+        ring.Tell(new MemberUp(a));
+        ring.Tell(new MemberUp(b));
+        var both = ExpectRing(r => r.Count == 2).Current;
+
+        ring.Tell(new UnreachableMember(b));
+        var without = ExpectRing(r => r.Count == 1);
+        Assert.Equal(["10.0.0.1:8081"], Ids(without.Current));
+        Assert.True(without.Movement.MovedFraction > 0.3 && without.Movement.MovedFraction < 0.7);
+
+        ring.Tell(new ReachableMember(b));
+        var back = ExpectRing(r => r.Count == 2).Current;
+        Assert.Equal(both.Checksum, back.Checksum);
+    }
+
+    [Fact(DisplayName = "A leaving backend is dropped at Leaving, before it is removed")]
+    public void Leaving_backend_is_dropped_immediately()
+    {
+        var ring = StartRing();
+        var a = ClusterEvents.Backend(5001, "10.0.0.1:8081");
+        var b = ClusterEvents.Backend(5002, "10.0.0.2:8081");
+        ring.Tell(new MemberUp(a));
+        ring.Tell(new MemberUp(b));
+        ExpectRing(r => r.Count == 2);
+        ring.Tell(new MemberLeft(b.Copy(MemberStatus.Leaving)));
+        Assert.Equal(["10.0.0.1:8081"], Ids(ExpectRing(r => r.Count == 1).Current));
+    }
+
+    [Fact(DisplayName = "Static backends are on the ring from the start; a member with the same id replaces the static entry")]
+    public void Static_backends_and_member_override()
+    {
+        var ring = StartRing(new Backend("cache-1", "10.0.0.9:8081"), new Backend("cache-2", "10.0.0.10:8081"));
+        Assert.Equal(["cache-1", "cache-2"], Ids(ExpectRing(r => r.Count == 2).Current));
+        ring.Tell(new MemberUp(ClusterEvents.Backend(5001, "10.0.0.1:8081", id: "cache-1")));
+        var changed = ExpectRing(r => r.Backends.Any(b => b.Endpoint == "10.0.0.1:8081"));
+        Assert.Equal(["cache-1", "cache-2"], Ids(changed.Current));
+    }
+
+    [Fact(DisplayName = "A restarted backend (new incarnation, same id) gets exactly its previous keys back")]
+    public void Restarted_backend_gets_its_keys_back()
+    {
+        var ring = StartRing();
+        var members = Enumerable.Range(1, 4).Select(i => ClusterEvents.Backend(5000 + i, $"10.0.0.{i}:8081", uid: 100 + i)).ToArray();
+        foreach (var m in members)
+            ring.Tell(new MemberUp(m));
+        var before = ExpectRing(r => r.Count == 4).Current;
+
+        ring.Tell(new UnreachableMember(members[2]));
+        ExpectRing(r => r.Count == 3);
+        ring.Tell(new MemberRemoved(members[2].Copy(MemberStatus.Removed), MemberStatus.Down));
+        ring.Tell(new MemberUp(ClusterEvents.Backend(5003, "10.0.0.3:8081", uid: 999)));
+        var after = ExpectRing(r => r.Count == 4).Current;
+
+        Assert.Equal(before.Checksum, after.Checksum);
+        for (var k = 0; k < 2000; k++)
+            Assert.Equal(before.Owner($"/key/{k}")!.Id, after.Owner($"/key/{k}")!.Id);
+    }
+
+    [Fact(DisplayName = "The same membership gives the same ring whatever the order the events arrived in")]
+    public void Ring_is_independent_of_event_order()
+    {
+        var members = Enumerable.Range(1, 6).Select(i => ClusterEvents.Backend(5000 + i, $"10.0.0.{i}:8081", weight: i % 3 + 1)).ToArray();
+        var checksums = new HashSet<ulong>();
+        var random = new Random(7);
+        for (var trial = 0; trial < 4; trial++)
+        {
+            var view = new RingView();
+            var actor = Sys.ActorOf(RingActor.Props(view, []));
+            foreach (var m in members.OrderBy(_ => random.Next()))
+                actor.Tell(new MemberUp(m));
+            actor.Tell(new UnreachableMember(members[2]));
+            AwaitCondition(() => view.Current.Count == 5, TimeSpan.FromSeconds(5));
+            checksums.Add(view.Current.Checksum);
+            Sys.Stop(actor);
+        }
+        Assert.Single(checksums);
+    }
+
+    [Fact(DisplayName = "GetRing replies with the current snapshot")]
+    public async Task GetRing_replies_with_snapshot()
+    {
+        var ring = StartRing(new Backend("s", "10.0.0.9:8081"));
+        ExpectRing(r => r.Count == 1);
+        var snapshot = await ring.Ask<RingSnapshot>(GetRing.Instance, TimeSpan.FromSeconds(5));
+        Assert.Same(_view.Current, snapshot);
+    }
+}
