@@ -1,1 +1,2 @@
+AkkaRouter.Hosting.RuntimeTuning.Apply();
 return await AkkaRouter.Cli.CommandLine.Run(args);

@@ -38,6 +38,11 @@ public static class CommandLine
         {
             return Fail(e.Message);
         }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            Console.Error.WriteLine($"akkarouter: cannot start: {e.Message}");
+            return 1;
+        }
     }
 
     private static async Task<int> RunNode(IReadOnlyList<string> configFiles)

@@ -14,6 +14,16 @@ public static class NodeRoles
 /// <summary>One TCP listener of the node (RESP, HTTP edge, command palette, management).</summary>
 public sealed record ListenerSettings(bool Enabled, string Host, int Port);
 
+/// <summary>The RESP lookup server's listener and limits.</summary>
+public sealed record RespServerSettings(
+    ListenerSettings Listener,
+    string Password,
+    int MaxClients,
+    int MaxBulkLength,
+    int MaxArguments,
+    TimeSpan IdleTimeout,
+    TimeSpan OutputTimeout);
+
 /// <summary>The service instance a backend node fronts and how it is placed on the ring.</summary>
 public sealed record NodeSettings(string ServiceEndpoint, string Id, string Zone, double Weight);
 
@@ -33,7 +43,7 @@ public sealed record RouterSettings(
     RemoteSettings Remote,
     NodeSettings Node,
     IReadOnlyList<Backend> StaticBackends,
-    ListenerSettings Resp,
+    RespServerSettings Resp,
     ListenerSettings Http,
     ListenerSettings Cmd,
     ListenerSettings Management,

@@ -42,7 +42,7 @@ public static class RouterSettingsReader
             Remote: remote,
             Node: node,
             StaticBackends: ReadStaticBackends(config),
-            Resp: ReadListener(config, "akka-router.resp"),
+            Resp: ReadRespServer(config),
             Http: ReadListener(config, "akka-router.http"),
             Cmd: ReadListener(config, "akka-router.cmd"),
             Management: ReadListener(config, "akka-router.management"),
@@ -93,6 +93,33 @@ public static class RouterSettingsReader
             backends.Add(new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone")));
         }
         return backends;
+    }
+
+    private static RespServerSettings ReadRespServer(Config config)
+    {
+        const string prefix = "akka-router.resp";
+        return new RespServerSettings(
+            Listener: ReadListener(config, prefix),
+            Password: ReadString(config, prefix + ".password"),
+            MaxClients: ReadPositive(config, prefix + ".max-clients", c => c.GetInt(prefix + ".max-clients")),
+            MaxBulkLength: ReadPositive(config, prefix + ".max-bulk-length", c => checked((int)(c.GetByteSize(prefix + ".max-bulk-length") ?? 0))),
+            MaxArguments: ReadPositive(config, prefix + ".max-arguments", c => c.GetInt(prefix + ".max-arguments")),
+            IdleTimeout: ReadDuration(config, prefix + ".idle-timeout"),
+            OutputTimeout: ReadDuration(config, prefix + ".output-timeout", allowZero: false));
+    }
+
+    private static int ReadPositive(Config config, string key, Func<Config, int> read)
+    {
+        var value = Read(config, key, read);
+        return value > 0 ? value : throw new ConfigurationError(key, $"{value} must be greater than 0");
+    }
+
+    private static TimeSpan ReadDuration(Config config, string key, bool allowZero = true)
+    {
+        var value = Read(config, key, c => c.GetTimeSpan(key, null, allowInfinite: false));
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero))
+            throw new ConfigurationError(key, $"{ReadString(config, key)} must be a {(allowZero ? "non-negative" : "positive")} duration such as 30s");
+        return value;
     }
 
     private static ListenerSettings ReadListener(Config config, string prefix)

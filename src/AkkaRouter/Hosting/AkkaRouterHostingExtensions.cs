@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
+using Akka.Event;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
@@ -49,6 +50,12 @@ public static class AkkaRouterHostingExtensions
             // roles (which contain ':' and '=') are quoted HOCON strings.
             .AddHocon(RolesHocon(settings), HoconAddMode.Prepend);
 
+        akka.AddStartup((system, _) =>
+        {
+            var cluster = Cluster.Get(system);
+            cluster.RegisterOnMemberUp(() => system.Log.Info("Node {NodeAddress} is Up with roles [{Roles}]",
+                cluster.SelfAddress, string.Join(",", settings.Roles)));
+        });
         if (settings.SeedNodes.Count == 0)
         {
             // No seeds: this node forms a cluster of its own (the single-node default and the demo's seed).

@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
+using AkkaRouter.Resp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
@@ -25,11 +26,15 @@ public static class RouterNode
         builder.Services.AddSerilog(Log.Logger, dispose: false);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<RingView>();
+        builder.Services.AddSingleton<ListenerRegistry>();
+        builder.Services.AddSingleton<RespClientRegistry>();
+        builder.Services.AddSingleton<RespServerInfo>();
         builder.Services.AddAkka(SystemName, (akka, services) => akka
             .AddHocon(config, HoconAddMode.Append)
             .ConfigureRouterLogging(settings.Logging)
             .ConfigureRouterNetwork(settings)
-            .ConfigureRing(settings, services.GetRequiredService<RingView>()));
+            .ConfigureRing(settings, services.GetRequiredService<RingView>())
+            .ConfigureRespServer(settings, services));
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -15,7 +15,9 @@ public class RouterSettingsSpecs
         Assert.Equal(["router"], settings.Roles);
         Assert.Empty(settings.SeedNodes);
         Assert.Equal(4053, settings.Remote.Port);
-        Assert.Equal(new ListenerSettings(true, "127.0.0.1", 6380), settings.Resp);
+        Assert.Equal(new ListenerSettings(true, "127.0.0.1", 6380), settings.Resp.Listener);
+        Assert.Equal((10000, 512 * 1024, 4096, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(30), ""),
+            (settings.Resp.MaxClients, settings.Resp.MaxBulkLength, settings.Resp.MaxArguments, settings.Resp.IdleTimeout, settings.Resp.OutputTimeout, settings.Resp.Password));
         Assert.Equal(8080, settings.Http.Port);
         Assert.Equal(9110, settings.Cmd.Port);
         Assert.Equal(8558, settings.Management.Port);
@@ -54,6 +56,10 @@ public class RouterSettingsSpecs
     [InlineData("akka.cluster.roles = [router, cache]", "akka.cluster.roles", "unknown role 'cache'")]
     [InlineData("akka.cluster.roles = []", "akka.cluster.roles", "at least one role")]
     [InlineData("akka-router.resp.port = 99999", "akka-router.resp.port", "not a port")]
+    [InlineData("akka-router.resp.max-clients = 0", "akka-router.resp.max-clients", "must be greater than 0")]
+    [InlineData("akka-router.resp.idle-timeout = -5s", "akka-router.resp.idle-timeout", "invalid value")]
+    [InlineData("akka-router.resp.output-timeout = 0s", "akka-router.resp.output-timeout", "positive duration")]
+    [InlineData("akka-router.resp.max-bulk-length = lots", "akka-router.resp.max-bulk-length", "invalid value")]
     [InlineData("akka-router.logging.level = chatty", "akka-router.logging.level", "not a level")]
     [InlineData("akka-router.logging.format = xml", "akka-router.logging.format", "not a format")]
     [InlineData("akka.cluster.seed-nodes = [\"akka.tcp://other@10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "names actor system 'other'")]
@@ -108,7 +114,7 @@ public class RouterSettingsSpecs
                 ["UNRELATED"] = "x",
             };
             var settings = RouterSettingsReader.Read(RouterConfig.Load([first, second], environment));
-            Assert.Equal(7001, settings.Resp.Port);
+            Assert.Equal(7001, settings.Resp.Listener.Port);
             Assert.Equal(7012, settings.Http.Port);
             Assert.Equal(7023, settings.Cmd.Port);
             Assert.Equal(["akka.tcp://akkarouter@10.0.0.2:4053"], settings.SeedNodes);

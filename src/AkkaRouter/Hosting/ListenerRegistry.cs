@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using AkkaRouter.Configuration;
+
+namespace AkkaRouter.Hosting;
+
+/// <summary>The endpoints this node's listeners actually bound (port 0 resolves to a free port).</summary>
+public sealed class ListenerRegistry
+{
+    private readonly ConcurrentDictionary<string, IPEndPoint> _bound = new(StringComparer.Ordinal);
+
+    public void Register(string name, IPEndPoint endpoint) => _bound[name] = endpoint;
+
+    /// <summary>The bound endpoint of a listener ("resp", "http", "cmd", "management"), if it is up.</summary>
+    public IPEndPoint? Find(string name) => _bound.GetValueOrDefault(name);
+
+    /// <summary>Binds a TCP listener, with an error that names the listener and the address when it cannot.</summary>
+    public static Socket Bind(ListenerSettings settings, string what)
+    {
+        var address = settings.Host is "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(settings.Host, out var ip) ? ip
+            : Dns.GetHostAddresses(settings.Host).FirstOrDefault()
+              ?? throw new InvalidOperationException($"{what} listener: cannot resolve host '{settings.Host}'");
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(address, settings.Port));
+            socket.Listen(512);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"{what} listener cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+using AkkaRouter.Configuration;
+using AkkaRouter.Hosting;
+using AkkaRouter.Membership;
+using AkkaRouter.Resp.Commands;
+
+namespace AkkaRouter.Resp;
+
+/// <summary>
+/// The RESP lookup listener and the supervisor of one <see cref="RespConnectionActor"/> per client.
+/// </summary>
+/// <remarks>
+/// Enforces max-clients at accept, sweeps idle and stalled connections once a second, and on
+/// shutdown unbinds first (service-unbind) and then waits for connections to drain
+/// (service-requests-done). A failing connection actor is stopped, never restarted: its socket
+/// cannot be resumed, and the client reconnects.
+/// </remarks>
+public sealed class RespServerActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Stop accepting and drain connections; replies <see cref="Done"/> once unbound.</summary>
+    public sealed record Unbind
+    {
+        public static readonly Unbind Instance = new();
+    }
+
+    /// <summary>Replies <see cref="Done"/> when every connection has closed.</summary>
+    public sealed record AwaitDrained
+    {
+        public static readonly AwaitDrained Instance = new();
+    }
+
+    private sealed record Accepted(Socket Socket);
+    private sealed record AcceptFailed(Exception Error);
+    private sealed record Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+
+    private readonly RespServerSettings _settings;
+    private readonly RespClientRegistry _registry;
+    private readonly RespCommandHandler _handler;
+    private readonly RespParser _parser;
+    private readonly RespServerInfo _info;
+    private readonly ListenerRegistry _listeners;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _drainWaiters = new();
+    private Socket? _listener;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners)
+    {
+        _listener = listener;
+        _settings = settings;
+        _registry = registry;
+        _info = info;
+        _listeners = listeners;
+        _parser = new RespParser(new RespLimits
+        {
+            MaxArguments = settings.MaxArguments,
+            MaxBulkLength = settings.MaxBulkLength,
+            MaxMultibulkLength = Math.Max(RespLimits.Default.MaxMultibulkLength, settings.MaxBulkLength + RespLimits.Default.MaxInlineLength),
+        });
+        _handler = new RespCommandHandler(ring, settings, registry, info);
+
+        Receive<Accepted>(a => OnAccepted(a.Socket));
+        Receive<AcceptFailed>(f =>
+        {
+            if (_listener is not null)
+                _log.Error(f.Error, "RESP listener failed; no new connections are accepted");
+        });
+        Receive<Sweep>(_ => SweepConnections());
+        Receive<Unbind>(_ =>
+        {
+            CloseListener();
+            foreach (var child in Context.GetChildren())
+                child.Tell(RespConnectionActor.Drain.Instance);
+            Sender.Tell(Done.Instance);
+        });
+        Receive<AwaitDrained>(_ =>
+        {
+            if (!Context.GetChildren().Any()) Sender.Tell(Done.Instance);
+            else _drainWaiters.Add(Sender);
+        });
+        Receive<Terminated>(_ =>
+        {
+            if (Context.GetChildren().Any())
+                return;
+            foreach (var waiter in _drainWaiters)
+                waiter.Tell(Done.Instance);
+            _drainWaiters.Clear();
+        });
+    }
+
+    /// <summary>Props for a server on an already bound listener (binding happens at start-up, so a busy port fails the node).</summary>
+    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners) =>
+        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        var listener = _listener!;
+        var bound = (IPEndPoint)listener.LocalEndPoint!;
+        _info.Port = bound.Port;
+        _listeners.Register("resp", bound);
+        _log.Info("RESP lookups listening on {RespEndpoint}", bound);
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
+        var self = Self;
+        _ = AcceptLoop(listener, self);
+    }
+
+    protected override void PostStop() => CloseListener();
+
+    private static async Task AcceptLoop(Socket listener, IActorRef self)
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await listener.AcceptAsync();
+                self.Tell(new Accepted(socket));
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            self.Tell(new AcceptFailed(e));
+        }
+    }
+
+    private void OnAccepted(Socket socket)
+    {
+        if (_listener is null || _registry.Count >= _settings.MaxClients)
+        {
+            _registry.Rejected();
+            RejectWithError(socket);
+            return;
+        }
+        socket.NoDelay = true;
+        var id = _registry.NextId();
+        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser), $"client-{id}");
+        Context.Watch(child);
+    }
+
+    private static void RejectWithError(Socket socket)
+    {
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(RespErrors.MaxClients);
+        }
+        catch (SocketException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private void SweepConnections()
+    {
+        var now = Environment.TickCount64;
+        var idleLimit = (long)_settings.IdleTimeout.TotalMilliseconds;
+        var outputLimit = (long)_settings.OutputTimeout.TotalMilliseconds;
+        foreach (var client in _registry.Clients)
+        {
+            var sendStarted = client.SendStartedTicks;
+            if (sendStarted != 0 && now - sendStarted > outputLimit)
+                client.Handler.Tell(new RespConnectionActor.Kill($"client has not read its replies for {_settings.OutputTimeout.TotalSeconds:0} s"));
+            else if (idleLimit > 0 && sendStarted == 0 && now - client.LastActivityTicks > idleLimit)
+                client.Handler.Tell(new RespConnectionActor.Kill($"idle for more than {_settings.IdleTimeout.TotalSeconds:0} s"));
+        }
+    }
+
+    private void CloseListener()
+    {
+        var listener = _listener;
+        _listener = null;
+        listener?.Dispose();
+    }
+}

@@ -1,0 +1,10 @@
+using AkkaRouter.Benchmarks;
+
+if (args is ["distribution", ..])
+{
+    DistributionCheck.Run();
+}
+else
+{
+    BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}

@@ -1,0 +1,48 @@
+using AkkaRouter.Tests.Support;
+
+namespace AkkaRouter.Tests.Processes;
+
+/// <summary>The `akkarouter` executable as an operator starts and stops it.</summary>
+public class NodeProcessSpecs
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private const string FreePorts = """
+        akka.remote.dot-netty.tcp.port = 0
+        akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
+        """;
+
+    [Fact(DisplayName = "SIGTERM runs CoordinatedShutdown: the node leaves the cluster and exits 0")]
+    public async Task Sigterm_leaves_and_exits_zero()
+    {
+        await using var node = NodeProcess.Start(["run"], FreePorts);
+        await node.WaitForOutput("is Up with roles [router]", Deadline);
+        node.Terminate();
+        var exitCode = await node.WaitForExit(Deadline);
+        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{node.Output}");
+        Assert.Contains("Exiting completed", node.Output);
+    }
+
+    [Theory(DisplayName = "Bad configuration stops the process at start with one line naming the key")]
+    [InlineData("akka.cluster.roles = [router, gateway]", "akkarouter: configuration error: akka.cluster.roles: unknown role 'gateway'")]
+    [InlineData("akka-router.node.weight = -2", "akkarouter: configuration error: akka-router.node.weight: -2 is out of range")]
+    [InlineData("akka-router { node { weight = 1 }", "malformed HOCON: line 1: '{' is never closed")]
+    public async Task Bad_configuration_fails_fast(string hocon, string expected)
+    {
+        await using var node = NodeProcess.Start(["run"], hocon);
+        var exitCode = await node.WaitForExit(Deadline);
+        Assert.Equal(2, exitCode);
+        var lines = node.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(expected, lines[0]);
+    }
+
+    [Fact(DisplayName = "An unknown command prints the usage and exits 2")]
+    public async Task Unknown_command_prints_usage()
+    {
+        await using var node = NodeProcess.Start(["frobnicate"]);
+        Assert.Equal(2, await node.WaitForExit(Deadline));
+        Assert.Contains("unknown command 'frobnicate'", node.Output);
+        Assert.Contains("akkarouter run [--config FILE ...]", node.Output);
+    }
+}
