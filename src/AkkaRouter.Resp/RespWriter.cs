@@ -31,21 +31,34 @@ public sealed class RespWriter
     /// <summary>The encoding for replies whose RESP2 and RESP3 forms differ; HELLO may change it mid-connection.</summary>
     public RespProtocol Protocol { get; set; }
 
+    /// <summary>Error replies written so far (top-level <c>-</c> replies), so a server can count failed commands.</summary>
+    public long ErrorCount { get; private set; }
+
     private bool IsResp3 => Protocol == RespProtocol.Resp3;
 
     /// <summary>Copies an already encoded reply, e.g. one of <see cref="RespLiterals"/> or <see cref="RespProtocolError.Reply"/>.</summary>
-    public void Raw(ReadOnlySpan<byte> reply) => _output.Write(reply);
+    public void Raw(ReadOnlySpan<byte> reply)
+    {
+        if (!reply.IsEmpty && reply[0] == (byte)'-')
+            ErrorCount++;
+        _output.Write(reply);
+    }
 
     /// <summary><c>+text\r\n</c>; CR and LF inside the text become spaces so the reply stays one line.</summary>
     public void SimpleString(ReadOnlySpan<byte> text) => Line((byte)'+', text);
 
     /// <summary><c>-message\r\n</c>; the message starts with its code, e.g. "ERR unknown command". CR/LF become spaces.</summary>
-    public void Error(ReadOnlySpan<byte> message) => Line((byte)'-', message);
+    public void Error(ReadOnlySpan<byte> message)
+    {
+        ErrorCount++;
+        Line((byte)'-', message);
+    }
 
     /// <summary>As <see cref="Error(ReadOnlySpan{byte})"/> for a message built at run time (rare paths), UTF-8 encoded.</summary>
     public void Error(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ErrorCount++;
         var length = Encoding.UTF8.GetByteCount(message);
         var span = _output.GetSpan(length + 3);
         span[0] = (byte)'-';

@@ -12,6 +12,7 @@ public static class CommandLine
     public const string Usage = """
         usage: akkarouter run [--config FILE ...]   start a node; each FILE is HOCON layered over the defaults (later wins)
                akkarouter demo                      start a local cluster: a router and three backends with tiny HTTP services
+               akkarouter cmd [HOST:PORT] [command] run a command-palette command (default 127.0.0.1:9110); no command: interactive
                akkarouter help                      this text
         """;
 
@@ -24,6 +25,7 @@ public static class CommandLine
             {
                 "run" => await RunNode(ParseConfigFiles(args.AsSpan(1))),
                 "demo" when args.Length == 1 => await DemoCluster.Run(),
+                "cmd" => await CmdCommand.Run(args[1..]),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 null => PrintUsage(Console.Error, 2),
                 var other => Fail($"unknown command '{other}'"),
@@ -38,7 +40,7 @@ public static class CommandLine
         {
             return Fail(e.Message);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or IOException)
         {
             Console.Error.WriteLine($"akkarouter: cannot start: {e.Message}");
             return 1;
@@ -53,8 +55,7 @@ public static class CommandLine
         try
         {
             using var host = RouterNode.CreateHost(config, settings);
-            await host.RunAsync();
-            return 0;
+            return await RouterNode.Run(host);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AkkaRouter.Ring;
 using Serilog.Events;
 
@@ -24,6 +25,46 @@ public sealed record RespServerSettings(
     TimeSpan IdleTimeout,
     TimeSpan OutputTimeout);
 
+/// <summary>Where an HTTP edge route takes a request's key from.</summary>
+public enum HttpKeySource
+{
+    /// <summary>The whole path (query excluded).</summary>
+    Path,
+    /// <summary>A capture group of the route's path regex.</summary>
+    PathCapture,
+    Header,
+    Query,
+    Cookie,
+    /// <summary>The client's IP address.</summary>
+    ClientAddress,
+}
+
+/// <summary>One HTTP edge route: which requests it matches and where their key comes from.</summary>
+/// <param name="Index">Position in akka-router.http.routes, for error messages.</param>
+/// <param name="Path">Matches the request path; null matches every path.</param>
+/// <param name="Host">Matches the Host header without its port, case-insensitively; empty matches any host.</param>
+/// <param name="KeyName">Capture group, header, query parameter or cookie name (empty for Path and ClientAddress).</param>
+public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName);
+
+/// <summary>Per-backend circuit breaker of the HTTP edge.</summary>
+/// <param name="FailureThreshold">Consecutive failures that open the circuit.</param>
+/// <param name="ResetTimeout">How long an open circuit skips its backend before one probe request is let through.</param>
+public sealed record CircuitBreakerSettings(int FailureThreshold, TimeSpan ResetTimeout);
+
+/// <summary>The HTTP edge: listener, routes, forwarding limits and failure handling.</summary>
+public sealed record HttpEdgeSettings(
+    ListenerSettings Listener,
+    IReadOnlyList<HttpRouteSettings> Routes,
+    int MaxAttempts,
+    TimeSpan ConnectTimeout,
+    TimeSpan RequestTimeout,
+    TimeSpan PooledConnectionIdleTimeout,
+    CircuitBreakerSettings CircuitBreaker,
+    bool DebugHeaders);
+
+/// <summary>The command palette's listener and optional password.</summary>
+public sealed record CommandPaletteSettings(ListenerSettings Listener, string Password);
+
 /// <summary>The service instance a backend node fronts and how it is placed on the ring.</summary>
 public sealed record NodeSettings(string ServiceEndpoint, string Id, string Zone, double Weight);
 
@@ -44,8 +85,8 @@ public sealed record RouterSettings(
     NodeSettings Node,
     IReadOnlyList<Backend> StaticBackends,
     RespServerSettings Resp,
-    ListenerSettings Http,
-    ListenerSettings Cmd,
+    HttpEdgeSettings Http,
+    CommandPaletteSettings Cmd,
     ListenerSettings Management,
     LoggingSettings Logging)
 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Akka.Configuration;
 using AkkaRouter.Ring;
 using Serilog.Events;
@@ -8,9 +9,6 @@ namespace AkkaRouter.Configuration;
 /// <summary>Reads and validates <see cref="RouterSettings"/>; every failure names its key.</summary>
 public static class RouterSettingsReader
 {
-    /// <summary>Upper bound of a weight: keeps one backend's point count (and so snapshot memory) bounded.</summary>
-    public const double MaxWeight = 100.0;
-
     /// <summary>Reads the settings or throws <see cref="ConfigurationError"/>.</summary>
     public static RouterSettings Read(Config config)
     {
@@ -43,8 +41,8 @@ public static class RouterSettingsReader
             Node: node,
             StaticBackends: ReadStaticBackends(config),
             Resp: ReadRespServer(config),
-            Http: ReadListener(config, "akka-router.http"),
-            Cmd: ReadListener(config, "akka-router.cmd"),
+            Http: ReadHttpEdge(config),
+            Cmd: new CommandPaletteSettings(ReadListener(config, "akka-router.cmd"), ReadString(config, "akka-router.cmd.password")),
             Management: ReadListener(config, "akka-router.management"),
             Logging: ReadLogging(config));
     }
@@ -108,6 +106,90 @@ public static class RouterSettingsReader
             OutputTimeout: ReadDuration(config, prefix + ".output-timeout", allowZero: false));
     }
 
+    private static HttpEdgeSettings ReadHttpEdge(Config config)
+    {
+        const string prefix = "akka-router.http";
+        return new HttpEdgeSettings(
+            Listener: ReadListener(config, prefix),
+            Routes: ReadHttpRoutes(config),
+            MaxAttempts: ReadPositive(config, prefix + ".max-attempts", c => c.GetInt(prefix + ".max-attempts")),
+            ConnectTimeout: ReadDuration(config, prefix + ".connect-timeout", allowZero: false),
+            RequestTimeout: ReadDuration(config, prefix + ".request-timeout", allowZero: false),
+            PooledConnectionIdleTimeout: ReadDuration(config, prefix + ".pooled-connection-idle-timeout", allowZero: false),
+            CircuitBreaker: new CircuitBreakerSettings(
+                FailureThreshold: ReadPositive(config, prefix + ".circuit-breaker.failure-threshold", c => c.GetInt(prefix + ".circuit-breaker.failure-threshold")),
+                ResetTimeout: ReadDuration(config, prefix + ".circuit-breaker.reset-timeout", allowZero: false)),
+            DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")));
+    }
+
+    private static IReadOnlyList<HttpRouteSettings> ReadHttpRoutes(Config config)
+    {
+        const string key = "akka-router.http.routes";
+        var value = Read(config, key, c => c.GetValue(key));
+        if (value is null || value.IsEmpty || value.Values is [Akka.Configuration.Hocon.HoconArray { Count: 0 }])
+            return [];
+        if (!value.IsArray())
+            throw new ConfigurationError(key, "must be a list of { path = \"^/regex\", host = \"...\", key = \"path:1\" }");
+        var items = value.GetArray();
+        var routes = new List<HttpRouteSettings>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemKey = $"{key}[{i}]";
+            if (!items[i].IsObject())
+                throw new ConfigurationError(itemKey, "must be an object like { path = \"^/documents/([^/]+)\", key = \"path:1\" }");
+            var item = new Config(new Akka.Configuration.Hocon.HoconRoot(items[i]));
+            var pathText = ReadString(item, "path", itemKey + ".path");
+            Regex? path = null;
+            if (pathText.Length > 0)
+            {
+                try
+                {
+                    path = new Regex(pathText, RegexOptions.Compiled | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ConfigurationError(itemKey + ".path", $"'{pathText}' is not a valid regular expression: {e.Message}");
+                }
+            }
+            var (source, name) = ParseKeySource(ReadString(item, "key", itemKey + ".key"), path, itemKey + ".key");
+            routes.Add(new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name));
+        }
+        return routes;
+    }
+
+    private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)
+    {
+        const string known = "path, path:GROUP, header:NAME, query:NAME, cookie:NAME, client-address";
+        if (text.Length == 0 || text == "path")
+            return (HttpKeySource.Path, "");
+        if (text == "client-address")
+            return (HttpKeySource.ClientAddress, "");
+        var colon = text.IndexOf(':');
+        var kind = colon < 0 ? text : text[..colon];
+        var name = colon < 0 ? "" : text[(colon + 1)..].Trim();
+        var source = kind switch
+        {
+            "path" => HttpKeySource.PathCapture,
+            "header" => HttpKeySource.Header,
+            "query" => HttpKeySource.Query,
+            "cookie" => HttpKeySource.Cookie,
+            _ => throw new ConfigurationError(key, $"unknown key source '{text}' (known: {known})"),
+        };
+        if (name.Length == 0)
+            throw new ConfigurationError(key, $"'{text}' names no {(source == HttpKeySource.PathCapture ? "capture group" : kind)} (known: {known})");
+        if (source == HttpKeySource.PathCapture)
+        {
+            if (path is null)
+                throw new ConfigurationError(key, $"'{text}' takes a capture group but the route has no path regex");
+            var exists = int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+                ? number > 0 && path.GetGroupNumbers().Contains(number)
+                : path.GroupNumberFromName(name) >= 0;
+            if (!exists)
+                throw new ConfigurationError(key, $"'{text}': the path regex '{path}' has no capture group '{name}'");
+        }
+        return (source, name);
+    }
+
     private static int ReadPositive(Config config, string key, Func<Config, int> read)
     {
         var value = Read(config, key, read);
@@ -150,8 +232,8 @@ public static class RouterSettingsReader
         var text = ReadString(config, path, key);
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !double.IsFinite(weight))
             throw new ConfigurationError(key, $"'{text}' is not a number");
-        if (weight < 0 || weight > MaxWeight)
-            throw new ConfigurationError(key, $"{text} is out of range (0 to {MaxWeight})");
+        if (weight < 0 || weight > RingSnapshot.MaxWeight)
+            throw new ConfigurationError(key, $"{text} is out of range (0 to {RingSnapshot.MaxWeight})");
         return weight;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using AkkaRouter.Configuration;
 using AkkaRouter.Hosting;
 using AkkaRouter.Membership;
@@ -23,9 +24,16 @@ public static class DemoCluster
     /// <summary>Starts the cluster, prints what to try and runs until Ctrl+C.</summary>
     public static async Task<int> Run()
     {
-        Log.Logger = SerilogSetup.Create(new LoggingSettings(LogEventLevel.Warning, LogFormat.Text));
+        Log.Logger = SerilogSetup.Create(new LoggingSettings(LogEventLevel.Information, LogFormat.Text), consoleLevel: LogEventLevel.Warning);
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        // Ctrl+C and SIGTERM end the demo; the finally block stops every node gracefully.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
 
         var services = new List<WebApplication>();
         var nodes = new List<IHost>();
@@ -48,7 +56,7 @@ public static class DemoCluster
                 Console.Error.WriteLine($"akkarouter demo: the router's ring has {ring.Current.Count} of {BackendCount} backends after 30 s; see the log above");
                 return 1;
             }
-            PrintWelcome(ring);
+            PrintWelcome(ring, routerHost.Services.GetRequiredService<ListenerRegistry>());
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             Console.WriteLine("Stopping: backends leave the cluster, then the router.");
             return 0;
@@ -84,14 +92,17 @@ public static class DemoCluster
         akka.cluster.roles = [backend]
         akka-router.node.service-endpoint = "127.0.0.1:{{FirstServicePort + i - 1}}"
         akka-router.node.zone = "zone-{{(char)('a' + (i - 1) % 2)}}"
+        # The router serves the palette and management ports; backends in one process would collide.
+        akka-router { cmd.enabled = off, management.enabled = off }
         """;
 
-    private static void PrintWelcome(RingView ring)
+    private static void PrintWelcome(RingView ring, ListenerRegistry listeners)
     {
         var snapshot = ring.Current;
+        var resp = listeners.Find("resp");
         Console.WriteLine();
         Console.WriteLine("AkkaRouter demo cluster is up.");
-        Console.WriteLine($"  router   akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort}  roles [router]");
+        Console.WriteLine($"  router   akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort}  roles [router]  RESP lookups on {resp}");
         for (var i = 1; i <= BackendCount; i++)
             Console.WriteLine($"  backend  akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort + i}  roles [backend]  service http://127.0.0.1:{FirstServicePort + i - 1}/");
         Console.WriteLine();
@@ -101,7 +112,13 @@ public static class DemoCluster
         Console.WriteLine();
         Console.WriteLine("Owners of a few keys:");
         foreach (var key in new[] { "/documents/abc", "/documents/xyz", "/users/42", "/models/resnet" })
-            Console.WriteLine($"  {key,-16} -> {snapshot.Owner(key)?.Endpoint}   (curl http://{snapshot.Owner(key)?.Endpoint}{key})");
+            Console.WriteLine($"  {key,-16} -> {snapshot.Owner(key)?.Endpoint}");
+        Console.WriteLine();
+        Console.WriteLine("Try:");
+        Console.WriteLine($"  redis-cli -p {resp?.Port} GET /documents/abc          # who owns this key?");
+        Console.WriteLine($"  redis-cli -p {resp?.Port} RING.LOOKUP /documents/abc 3 # owner and fallbacks");
+        Console.WriteLine($"  redis-cli -p {resp?.Port} RING.NODES");
+        Console.WriteLine($"  curl http://$(redis-cli -p {resp?.Port} GET /documents/abc)/documents/abc");
         Console.WriteLine();
         Console.WriteLine("Press Ctrl+C to stop.");
     }

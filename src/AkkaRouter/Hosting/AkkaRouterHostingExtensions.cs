@@ -9,6 +9,7 @@ using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using Serilog.Events;
 using AkkaLogLevel = Akka.Event.LogLevel;
 
@@ -65,9 +66,11 @@ public static class AkkaRouterHostingExtensions
     }
 
     /// <summary>The ring actor and the snapshot view every lookup reads.</summary>
-    public static AkkaConfigurationBuilder ConfigureRing(this AkkaConfigurationBuilder akka, RouterSettings settings, RingView view) =>
+    public static AkkaConfigurationBuilder ConfigureRing(this AkkaConfigurationBuilder akka, RouterSettings settings, RingView view, RouterMetrics metrics) =>
         akka.WithActors((system, registry) =>
         {
+            // The observer subscribes first so that it sees the ring actor's first snapshot.
+            system.ActorOf(MembershipObserver.Props(metrics), "membership");
             var ring = system.ActorOf(RingActor.Props(view, settings.StaticBackends), "ring");
             registry.Register<RingActor>(ring);
         });

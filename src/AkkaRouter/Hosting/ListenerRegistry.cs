@@ -18,10 +18,7 @@ public sealed class ListenerRegistry
     /// <summary>Binds a TCP listener, with an error that names the listener and the address when it cannot.</summary>
     public static Socket Bind(ListenerSettings settings, string what)
     {
-        var address = settings.Host is "localhost" ? IPAddress.Loopback
-            : IPAddress.TryParse(settings.Host, out var ip) ? ip
-            : Dns.GetHostAddresses(settings.Host).FirstOrDefault()
-              ?? throw new InvalidOperationException($"{what} listener: cannot resolve host '{settings.Host}'");
+        var address = Resolve(settings.Host, what);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -36,4 +33,11 @@ public sealed class ListenerRegistry
             throw new InvalidOperationException($"{what} listener cannot bind {settings.Host}:{settings.Port}: {e.Message}", e);
         }
     }
+
+    /// <summary>The address a listener's host setting names (an IP, "localhost" or a DNS name).</summary>
+    public static IPAddress Resolve(string host, string what) =>
+        host is "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(host, out var ip) ? ip
+        : Dns.GetHostAddresses(host).FirstOrDefault()
+          ?? throw new InvalidOperationException($"{what} listener: cannot resolve host '{host}'");
 }

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp;
 
 namespace AkkaRouter.Hosting;
@@ -21,7 +22,8 @@ public static class RespHostingExtensions
             var listener = ListenerRegistry.Bind(settings.Resp.Listener, "RESP");
             var server = system.ActorOf(RespServerActor.Props(listener, settings.Resp,
                 services.GetRequiredService<RingView>(), services.GetRequiredService<RespClientRegistry>(),
-                services.GetRequiredService<RespServerInfo>(), services.GetRequiredService<ListenerRegistry>()), "resp");
+                services.GetRequiredService<RespServerInfo>(), services.GetRequiredService<ListenerRegistry>(),
+                services.GetRequiredService<RouterMetrics>()), "resp");
             registry.Register<RespServerActor>(server);
 
             var shutdown = CoordinatedShutdown.Get(system);

@@ -1,7 +1,10 @@
 using Akka.Configuration;
 using Akka.Hosting;
 using AkkaRouter.Configuration;
+using AkkaRouter.Http;
+using AkkaRouter.Management;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +21,20 @@ public static class RouterNode
     /// <summary>How long a node may take to leave the cluster and stop after SIGTERM or Ctrl+C.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Exit code of a node the cluster downed (the split-brain resolver, or `cluster down`):
+    /// non-zero, so a supervisor restarts it and it joins again as a new incarnation.
+    /// </summary>
+    public const int DownedExitCode = 3;
+
+    /// <summary>Runs the node until it stops; returns the process exit code: 0, or <see cref="DownedExitCode"/>.</summary>
+    public static async Task<int> Run(IHost host)
+    {
+        var termination = host.Services.GetRequiredService<NodeTermination>();
+        await host.RunAsync();
+        return termination.Downed ? DownedExitCode : 0;
+    }
+
     /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>
     public static IHost CreateHost(Config config, RouterSettings settings, Action<IServiceCollection>? configure = null)
     {
@@ -29,12 +46,20 @@ public static class RouterNode
         builder.Services.AddSingleton<ListenerRegistry>();
         builder.Services.AddSingleton<RespClientRegistry>();
         builder.Services.AddSingleton<RespServerInfo>();
+        builder.Services.AddSingleton<BackendCircuits>();
+        builder.Services.AddSingleton<RouterMetrics>();
+        var termination = new NodeTermination();
+        builder.Services.AddSingleton(termination);
         builder.Services.AddAkka(SystemName, (akka, services) => akka
             .AddHocon(config, HoconAddMode.Append)
+            .AddStartup((system, _) => termination.Watch(system))
             .ConfigureRouterLogging(settings.Logging)
             .ConfigureRouterNetwork(settings)
-            .ConfigureRing(settings, services.GetRequiredService<RingView>())
-            .ConfigureRespServer(settings, services));
+            .ConfigureRing(settings, services.GetRequiredService<RingView>(), services.GetRequiredService<RouterMetrics>())
+            .ConfigureRespServer(settings, services)
+            .ConfigureCommandPalette(settings, services)
+            .ConfigureHttpEdge(settings, services));
+        builder.Services.AddHostedService(sp => new ManagementServer(sp, settings));
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

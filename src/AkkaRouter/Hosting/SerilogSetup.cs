@@ -1,5 +1,7 @@
 using AkkaRouter.Configuration;
+using AkkaRouter.Logging;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Compact;
 
 namespace AkkaRouter.Hosting;
@@ -9,17 +11,21 @@ public static class SerilogSetup
 {
     private const string TextTemplate = "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
-    /// <summary>Console logger: human-readable text, or compact JSON with logging.format = json.</summary>
-    public static ILogger Create(LoggingSettings logging, string? node = null)
+    /// <summary>
+    /// Console logger (human-readable text, or compact JSON with logging.format = json) that also
+    /// feeds the in-memory buffer behind `log peek`. <paramref name="consoleLevel"/> can quiet the
+    /// console (the demo does) while the buffer keeps the configured level.
+    /// </summary>
+    public static ILogger Create(LoggingSettings logging, LogEventLevel? consoleLevel = null)
     {
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(logging.Level)
-            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-            .Enrich.FromLogContext();
-        if (node is not null)
-            configuration = configuration.Enrich.WithProperty("Node", node);
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Sink(LogBuffer.Shared);
+        var console = consoleLevel ?? logging.Level;
         return logging.Format == LogFormat.Json
-            ? configuration.WriteTo.Console(new CompactJsonFormatter(), standardErrorFromLevel: null).CreateLogger()
-            : configuration.WriteTo.Console(outputTemplate: node is null ? TextTemplate : "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Node}: {Message:lj}{NewLine}{Exception}").CreateLogger();
+            ? configuration.WriteTo.Console(new CompactJsonFormatter(), restrictedToMinimumLevel: console).CreateLogger()
+            : configuration.WriteTo.Console(outputTemplate: TextTemplate, restrictedToMinimumLevel: console).CreateLogger();
     }
 }

@@ -13,6 +13,7 @@ namespace AkkaRouter.Membership;
 /// The backend set is recomputed from the whole membership view on every event, never patched
 /// event by event, so the ring depends only on the membership and not on the order events arrived.
 /// A member leaves the ring the moment it is unreachable or starts leaving; removal is not awaited.
+/// A node that cannot see a majority of the cluster publishes an empty ring (see CannotSeeMajority).
 /// </remarks>
 public sealed class RingActor : ReceiveActor
 {
@@ -71,6 +72,8 @@ public sealed class RingActor : ReceiveActor
             return;
         _view.Publish(next);
         var movement = RingDiff.Compare(previous, next);
+        if (next.IsEmpty && CannotSeeMajority())
+            reason += "; a majority of the cluster is unreachable: lookups are refused until it is reachable again or this node is downed";
         _log.Info("Ring v{RingVersion}: {BackendCount} backends, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
             next.Version, next.Count, next.Checksum, movement.MovedFraction, reason);
         Context.System.EventStream.Publish(new RingChanged(previous, next, movement, reason));
@@ -78,6 +81,8 @@ public sealed class RingActor : ReceiveActor
 
     private IEnumerable<Backend> DesiredBackends()
     {
+        if (CannotSeeMajority())
+            return [];
         var byId = new Dictionary<string, Backend>(StringComparer.Ordinal);
         foreach (var backend in _staticBackends)
             byId[backend.Id] = backend;
@@ -97,5 +102,24 @@ public sealed class RingActor : ReceiveActor
             byId[backend.Id] = backend;
         }
         return byId.Values;
+    }
+
+    // A node that cannot see a majority of the cluster is about to be downed by the keep-majority
+    // split-brain resolver, and its view of the backends differs from the majority's: answering
+    // from it would give owners no other router agrees with. So it publishes an empty ring (GET
+    // answers "-ERR no backends in ring") until the partition heals or SBR downs it and the
+    // process exits. Same rule as keep-majority: count Up and Leaving members; on an equal split
+    // the side holding the lowest address is the majority.
+    private bool CannotSeeMajority()
+    {
+        if (_unreachable.Count == 0)
+            return false;
+        var counted = _members.Values.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving).ToList();
+        var unreachable = counted.Count(m => _unreachable.Contains(m.UniqueAddress));
+        var reachable = counted.Count - unreachable;
+        if (reachable != unreachable)
+            return reachable < unreachable;
+        var lowest = counted.MinBy(m => m.Address, Member.AddressOrdering);
+        return lowest is not null && _unreachable.Contains(lowest.UniqueAddress);
     }
 }

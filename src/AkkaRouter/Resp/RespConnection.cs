@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp.Commands;
 
 namespace AkkaRouter.Resp;
@@ -14,7 +15,7 @@ namespace AkkaRouter.Resp;
 /// buffer never exceeds the parser's limit, and no new request is read while replies are unsent,
 /// so a client that stops reading holds at most one batch of replies until the watchdog drops it.
 /// </remarks>
-internal sealed class RespConnection(Socket socket, RespClient client, RespCommandHandler handler, RespParser parser)
+internal sealed class RespConnection(Socket socket, RespClient client, RespCommandHandler handler, RespParser parser, RespBatchCounts counts)
 {
     private const int InitialBufferSize = 16 * 1024;
     private const int FlushThreshold = 64 * 1024;
@@ -51,6 +52,7 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
                     break;
                 filled += received;
                 client.LastActivityTicks = Environment.TickCount64;
+                counts.BatchStarted();
 
                 var offset = 0;
                 var close = false;
@@ -67,13 +69,14 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
                     }
                     else
                     {
-                        close = !handler.Execute(command, writer, client);
+                        close = !handler.Execute(command, writer, client, counts);
                     }
                     if (output.WrittenCount >= FlushThreshold)
                         await Send(output);
                 }
                 if (output.WrittenCount > 0)
                     await Send(output);
+                counts.Flush();
                 if (close)
                     break;
                 filled -= offset;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp.Commands;
 
 namespace AkkaRouter.Resp;
@@ -25,13 +26,15 @@ internal sealed class RespConnectionActor : ReceiveActor
     private readonly RespClientRegistry _registry;
     private readonly RespClient _client;
     private readonly RespConnection _connection;
+    private readonly RouterMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser)
+    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics)
     {
         _registry = registry;
+        _metrics = metrics;
         _client = new RespClient(id, socket.RemoteEndPoint, socket.LocalEndPoint, Self);
-        _connection = new RespConnection(socket, _client, handler, parser);
+        _connection = new RespConnection(socket, _client, handler, parser, new RespBatchCounts(metrics));
 
         Receive<Closed>(closed =>
         {
@@ -47,14 +50,15 @@ internal sealed class RespConnectionActor : ReceiveActor
         Receive<Drain>(_ => _connection.Drain());
     }
 
-    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser) =>
-        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser));
+    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser, metrics));
 
     internal RespClient Client => _client;
 
     protected override void PreStart()
     {
         _registry.Add(_client);
+        _metrics.RespConnections.Inc();
         var self = Self;
         _connection.Run().ContinueWith(
             t => self.Tell(new Closed(t.Exception?.GetBaseException())),
@@ -65,5 +69,6 @@ internal sealed class RespConnectionActor : ReceiveActor
     {
         _connection.Abort();
         _registry.Remove(_client);
+        _metrics.RespConnections.Dec();
     }
 }

@@ -6,6 +6,7 @@ using Akka.Event;
 using AkkaRouter.Configuration;
 using AkkaRouter.Hosting;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp.Commands;
 
 namespace AkkaRouter.Resp;
@@ -33,8 +34,6 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         public static readonly AwaitDrained Instance = new();
     }
 
-    private sealed record Accepted(Socket Socket);
-    private sealed record AcceptFailed(Exception Error);
     private sealed record Sweep
     {
         public static readonly Sweep Instance = new();
@@ -46,15 +45,18 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     private readonly RespParser _parser;
     private readonly RespServerInfo _info;
     private readonly ListenerRegistry _listeners;
+    private readonly RouterMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _drainWaiters = new();
     private Socket? _listener;
+    private int _connections;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners)
+    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics)
     {
         _listener = listener;
+        _metrics = metrics;
         _settings = settings;
         _registry = registry;
         _info = info;
@@ -67,8 +69,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         });
         _handler = new RespCommandHandler(ring, settings, registry, info);
 
-        Receive<Accepted>(a => OnAccepted(a.Socket));
-        Receive<AcceptFailed>(f =>
+        Receive<SocketAcceptor.Accepted>(a => OnAccepted(a.Socket));
+        Receive<SocketAcceptor.Stopped>(f =>
         {
             if (_listener is not null)
                 _log.Error(f.Error, "RESP listener failed; no new connections are accepted");
@@ -88,6 +90,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         });
         Receive<Terminated>(_ =>
         {
+            _connections--;
             if (Context.GetChildren().Any())
                 return;
             foreach (var waiter in _drainWaiters)
@@ -97,8 +100,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for a server on an already bound listener (binding happens at start-up, so a busy port fails the node).</summary>
-    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners) =>
-        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners));
+    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);
@@ -111,40 +114,28 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         _listeners.Register("resp", bound);
         _log.Info("RESP lookups listening on {RespEndpoint}", bound);
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
-        var self = Self;
-        _ = AcceptLoop(listener, self);
+        _ = SocketAcceptor.Run(listener, Self);
     }
 
     protected override void PostStop() => CloseListener();
 
-    private static async Task AcceptLoop(Socket listener, IActorRef self)
-    {
-        try
-        {
-            while (true)
-            {
-                var socket = await listener.AcceptAsync();
-                self.Tell(new Accepted(socket));
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            self.Tell(new AcceptFailed(e));
-        }
-    }
-
     private void OnAccepted(Socket socket)
     {
-        if (_listener is null || _registry.Count >= _settings.MaxClients)
+        // Counted here, not in the registry: a connection registers itself only once its actor has
+        // started, so a burst of accepts would all pass a registry check.
+        if (_listener is null || _connections >= _settings.MaxClients)
         {
             _registry.Rejected();
+            _metrics.RespConnectionsTotal.WithLabels("rejected").Inc();
             RejectWithError(socket);
             return;
         }
         socket.NoDelay = true;
+        _metrics.RespConnectionsTotal.WithLabels("accepted").Inc();
         var id = _registry.NextId();
-        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser), $"client-{id}");
+        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser, _metrics), $"client-{id}");
         Context.Watch(child);
+        _connections++;
     }
 
     private static void RejectWithError(Socket socket)

@@ -18,8 +18,8 @@ public class RouterSettingsSpecs
         Assert.Equal(new ListenerSettings(true, "127.0.0.1", 6380), settings.Resp.Listener);
         Assert.Equal((10000, 512 * 1024, 4096, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(30), ""),
             (settings.Resp.MaxClients, settings.Resp.MaxBulkLength, settings.Resp.MaxArguments, settings.Resp.IdleTimeout, settings.Resp.OutputTimeout, settings.Resp.Password));
-        Assert.Equal(8080, settings.Http.Port);
-        Assert.Equal(9110, settings.Cmd.Port);
+        Assert.Equal(8080, settings.Http.Listener.Port);
+        Assert.Equal(9110, settings.Cmd.Listener.Port);
         Assert.Equal(8558, settings.Management.Port);
         Assert.Null(settings.Advertised);
     }
@@ -115,8 +115,8 @@ public class RouterSettingsSpecs
             };
             var settings = RouterSettingsReader.Read(RouterConfig.Load([first, second], environment));
             Assert.Equal(7001, settings.Resp.Listener.Port);
-            Assert.Equal(7012, settings.Http.Port);
-            Assert.Equal(7023, settings.Cmd.Port);
+            Assert.Equal(7012, settings.Http.Listener.Port);
+            Assert.Equal(7023, settings.Cmd.Listener.Port);
             Assert.Equal(["akka.tcp://akkarouter@10.0.0.2:4053"], settings.SeedNodes);
         }
         finally

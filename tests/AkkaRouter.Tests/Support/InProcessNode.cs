@@ -22,11 +22,14 @@ public sealed class InProcessNode : IAsyncDisposable
     /// <summary>Starts a node from HOCON layered over the defaults; remoting on a free port of 127.0.0.1.</summary>
     public static async Task<InProcessNode> Start(string hocon)
     {
-        var config = RouterConfig.FromText("akka.remote.dot-netty.tcp.port = 0\n" + hocon);
+        var config = RouterConfig.FromText("akka.remote.dot-netty.tcp.port = 0\n" + FreeListenerPorts + hocon);
         var node = new InProcessNode(RouterNode.CreateHost(config, RouterSettingsReader.Read(config)));
         await node.Host.StartAsync();
         return node;
     }
+
+    /// <summary>Every listener on a free port, so nodes in one process never collide; later lines may override.</summary>
+    public const string FreeListenerPorts = "akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }\n";
 
     public static string SeedHocon(Address seed) => $"akka.cluster.seed-nodes = [\"{seed}\"]\n";
 

@@ -6,7 +6,8 @@ namespace AkkaRouter.Resp.Commands;
 /// <summary>CLIENT SETNAME, GETNAME, ID, LIST, INFO, SETINFO and KILL.</summary>
 internal sealed class ClientCommand(RespClientRegistry clients)
 {
-    public void Execute(RespCommand command, RespWriter writer, RespClient client)
+    /// <summary>Writes the reply; returns false when the caller's own connection must close after it (CLIENT KILL of itself).</summary>
+    public bool Execute(RespCommand command, RespWriter writer, RespClient client)
     {
         if (command.Is(1, "ID"u8) && command.Count == 2) writer.Integer(client.Id);
         else if (command.Is(1, "GETNAME"u8) && command.Count == 2)
@@ -18,10 +19,11 @@ internal sealed class ClientCommand(RespClientRegistry clients)
         else if (command.Is(1, "SETINFO"u8) && command.Count == 4) SetInfo(command, writer, client);
         else if (command.Is(1, "INFO"u8) && command.Count == 2) writer.VerbatimString(Encoding.UTF8.GetBytes(Line(client) + "\n"));
         else if (command.Is(1, "LIST"u8)) List(command, writer);
-        else if (command.Is(1, "KILL"u8) && command.Count >= 3) Kill(command, writer);
+        else if (command.Is(1, "KILL"u8) && command.Count >= 3) return Kill(command, writer, client);
         else if (command.Is(1, "HELP"u8)) Help(writer);
         else if (IsKnown(command)) RespErrors.WrongArity(writer, "client|" + command.GetString(1).ToLowerInvariant());
         else RespErrors.UnknownSubcommand(writer, command);
+        return true;
     }
 
     /// <summary>Redis's rule for client names: printable ASCII without spaces.</summary>
@@ -79,16 +81,18 @@ internal sealed class ClientCommand(RespClientRegistry clients)
     }
 
     /// <summary>CLIENT KILL ip:port | CLIENT KILL ID id | CLIENT KILL ADDR ip:port; replies with the number killed (new form) or OK.</summary>
-    private void Kill(RespCommand command, RespWriter writer)
+    /// <remarks>As in Redis, a client that kills itself gets the reply first: its connection closes after it (returns false).</remarks>
+    private bool Kill(RespCommand command, RespWriter writer, RespClient caller)
     {
         if (command.Count == 3)
         {
             var address = command.GetString(2);
             var target = clients.Clients.FirstOrDefault(c => c.RemoteAddress == address);
-            if (target is null) { writer.Error("ERR No such client"); return; }
-            target.Handler.Tell(new RespConnectionActor.Kill("CLIENT KILL"), Akka.Actor.ActorRefs.NoSender);
+            if (target is null) { writer.Error("ERR No such client"); return true; }
+            if (target != caller)
+                target.Handler.Tell(new RespConnectionActor.Kill("CLIENT KILL"), Akka.Actor.ActorRefs.NoSender);
             writer.Raw(RespLiterals.Ok);
-            return;
+            return target != caller;
         }
         IEnumerable<RespClient> targets = clients.Clients;
         for (var i = 2; i + 1 < command.Count; i += 2)
@@ -96,16 +100,19 @@ internal sealed class ClientCommand(RespClientRegistry clients)
             if (command.Is(i, "ID"u8) && command.TryGetInt64(i + 1, out var id)) targets = targets.Where(c => c.Id == id);
             else if (command.Is(i, "ADDR"u8)) { var a = command.GetString(i + 1); targets = targets.Where(c => c.RemoteAddress == a); }
             else if (command.Is(i, "LADDR"u8)) { var a = command.GetString(i + 1); targets = targets.Where(c => c.LocalAddress == a); }
-            else { writer.Raw(RespErrors.Syntax); return; }
+            else { writer.Raw(RespErrors.Syntax); return true; }
         }
-        if (command.Count % 2 != 0) { writer.Raw(RespErrors.Syntax); return; }
+        if (command.Count % 2 != 0) { writer.Raw(RespErrors.Syntax); return true; }
         var killed = 0;
+        var self = false;
         foreach (var target in targets.ToList())
         {
-            target.Handler.Tell(new RespConnectionActor.Kill("CLIENT KILL"), Akka.Actor.ActorRefs.NoSender);
+            if (target == caller) self = true;
+            else target.Handler.Tell(new RespConnectionActor.Kill("CLIENT KILL"), Akka.Actor.ActorRefs.NoSender);
             killed++;
         }
         writer.Integer(killed);
+        return !self;
     }
 
     private static void Help(RespWriter writer)

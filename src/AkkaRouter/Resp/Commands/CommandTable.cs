@@ -34,14 +34,18 @@ internal static class CommandTable
         new("role", 1, "fast,stale", 0, 0, 0, "Returns the replication role (always master)."),
     ];
 
-    public static CommandSpec? Find(RespCommand command)
+    /// <summary>Index of GET in <see cref="All"/>.</summary>
+    public const int Get = 0;
+
+    /// <summary>Index of the command in <see cref="All"/>, or -1 when this server does not know it.</summary>
+    public static int IndexOf(RespCommand command)
     {
-        foreach (var spec in All)
+        for (var i = 0; i < All.Length; i++)
         {
-            if (command.NameEquals(spec.NameBytes))
-                return spec;
+            if (command.NameEquals(All[i].NameBytes))
+                return i;
         }
-        return null;
+        return -1;
     }
 
     public static CommandSpec? Find(string name) =>

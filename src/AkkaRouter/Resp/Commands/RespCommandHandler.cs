@@ -1,5 +1,6 @@
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp;
 
 namespace AkkaRouter.Resp.Commands;
@@ -18,24 +19,33 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
     private readonly bool _passwordRequired = settings.Password.Length > 0;
 
     /// <summary>Writes the reply; returns false when the connection must close after it (QUIT).</summary>
-    public bool Execute(RespCommand command, RespWriter writer, RespClient client)
+    public bool Execute(RespCommand command, RespWriter writer, RespClient client, RespBatchCounts counts)
     {
         client.CommandsProcessed++;
+        var errorsBefore = writer.ErrorCount;
+        int index;
+        var keepOpen = true;
         if (command.NameEquals("GET"u8))
         {
+            index = CommandTable.Get;
             client.LastCommand = "get";
-            if (!Allowed(client, writer)) return true;
-            if (command.Count != 2) RespErrors.WrongArity(writer, "get");
-            else _ring.Get(command[1], writer);
-            return true;
+            if (!Allowed(client, writer)) { }
+            else if (command.Count != 2) RespErrors.WrongArity(writer, "get");
+            else counts.Lookup(_ring.Get(command[1], writer));
         }
-        if (_passwordRequired && !client.Authenticated
+        else if (_passwordRequired && !client.Authenticated
             && !command.NameEquals("AUTH"u8) && !command.NameEquals("HELLO"u8) && !command.NameEquals("QUIT"u8))
         {
+            index = CommandTable.IndexOf(command);
             writer.Raw(RespErrors.NoAuth);
-            return true;
         }
-        return Dispatch(command, writer, client);
+        else
+        {
+            index = CommandTable.IndexOf(command);
+            keepOpen = Dispatch(index, command, writer, client, counts);
+        }
+        counts.Answered(index < 0 ? RespBatchCounts.UnknownCommand : index, writer.ErrorCount == errorsBefore);
+        return keepOpen;
     }
 
     private bool Allowed(RespClient client, RespWriter writer)
@@ -46,14 +56,14 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
         return false;
     }
 
-    private bool Dispatch(RespCommand command, RespWriter writer, RespClient client)
+    private bool Dispatch(int index, RespCommand command, RespWriter writer, RespClient client, RespBatchCounts counts)
     {
-        var name = CommandTable.Find(command);
-        if (name is null)
+        if (index < 0)
         {
             RespErrors.UnknownCommand(writer, command);
             return true;
         }
+        var name = CommandTable.All[index];
         client.LastCommand = name.Name;
         if (!name.AcceptsArity(command.Count))
         {
@@ -62,8 +72,8 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
         }
         switch (name.Name)
         {
-            case "mget": _ring.MGet(command, writer); break;
-            case "ring.lookup": _ring.Lookup(command, writer); break;
+            case "mget": _ring.MGet(command, writer, counts); break;
+            case "ring.lookup": _ring.Lookup(command, writer, counts); break;
             case "ring.nodes": _ring.Nodes(writer); break;
             case "ring.info": _ring.Info(writer); break;
             case "dbsize": writer.Integer(ring.Current.Count); break;
@@ -73,7 +83,7 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
             case "quit": writer.Raw(RespLiterals.Ok); return false;
             case "hello": _connection.Hello(command, writer, client); break;
             case "auth": _connection.Auth(command, writer, client); break;
-            case "client": _client.Execute(command, writer, client); break;
+            case "client": if (!_client.Execute(command, writer, client)) return false; break;
             case "info": _introspection.Info(command, writer); break;
             case "command": _introspection.Command(command, writer); break;
             case "config": _introspection.Config(command, writer); break;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using AkkaRouter.Resp;
 using AkkaRouter.Ring;
 
@@ -13,29 +14,35 @@ internal sealed class RingCommands(RingView ring)
 
     private const int MaxLookupCount = 1024;
 
-    public void Get(ReadOnlySpan<byte> key, RespWriter writer)
+    /// <summary>Answers GET; returns whether the ring had an owner.</summary>
+    public bool Get(ReadOnlySpan<byte> key, RespWriter writer)
     {
         var owner = ring.Current.Owner(key);
         if (owner is null)
             writer.Raw(RespErrors.NoBackends);
         else
             writer.BulkString(owner.EndpointUtf8.Span);
+        return owner is not null;
     }
 
-    public void MGet(RespCommand command, RespWriter writer)
+    public void MGet(RespCommand command, RespWriter writer, RespBatchCounts counts)
     {
         var snapshot = ring.Current;
         if (snapshot.IsEmpty)
         {
+            counts.Lookup(hit: false);
             writer.Raw(RespErrors.NoBackends);
             return;
         }
         writer.ArrayHeader(command.Count - 1);
         for (var i = 1; i < command.Count; i++)
+        {
             writer.BulkString(snapshot.Owner(command[i])!.EndpointUtf8.Span);
+            counts.Lookup(hit: true);
+        }
     }
 
-    public void Lookup(RespCommand command, RespWriter writer)
+    public void Lookup(RespCommand command, RespWriter writer, RespBatchCounts counts)
     {
         if (command.Count > 3)
         {
@@ -54,6 +61,7 @@ internal sealed class RingCommands(RingView ring)
             return;
         }
         var snapshot = ring.Current;
+        counts.Lookup(hit: !snapshot.IsEmpty);
         if (snapshot.IsEmpty)
         {
             writer.Raw(RespErrors.NoBackends);

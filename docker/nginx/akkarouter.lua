@@ -1,0 +1,121 @@
+-- AkkaRouter lookup for nginx: asks an AkkaRouter node "who owns this key?" over RESP (`GET key`
+-- answers the owner's "host:port") and leaves the answer in $akkarouter_owner for proxy_pass.
+--
+-- Loaded once per worker through `require "akkarouter"` (see akkarouter.conf); everything here
+-- runs in the access phase, so the lookup never blocks the worker: cosockets are non-blocking.
+
+-- OpenResty ships the client as resty.redis; Debian's lua-nginx-redis package installs the same
+-- library (lua-resty-redis) as nginx.redis under /usr/share/lua/5.1. Accept either.
+local ok, redis = pcall(require, "resty.redis")
+if not ok then
+    redis = require "nginx.redis"
+end
+
+local _M = {}
+
+-- Timeouts for one router (milliseconds). A router on the same network answers in well under a
+-- millisecond; short timeouts make a dead or stalled router cost little before the next is tried.
+local CONNECT_TIMEOUT = 200
+local READ_TIMEOUT = 1000
+
+-- Connection pool to each router, per nginx worker (lua-resty-redis pools by "host:port").
+-- Idle connections are closed after 60 s, well before the router's own idle-timeout (300 s), so
+-- nginx never picks a connection the router is about to drop.
+local POOL_IDLE_MS = 60000
+local POOL_SIZE = 64
+
+local NO_BACKENDS = "ERR no backends in ring"
+
+-- lua-resty-redis returns a Redis error reply as the error string without its '-' ("ERR ...",
+-- "NOAUTH ..."), and I/O failures as lower-case words ("timeout", "closed", "connection refused").
+local function is_reply_error(err)
+    return err ~= nil and err:find("^[A-Z]+") ~= nil
+end
+
+-- Sends a short plain-text error and ends the request. `cause` names what failed.
+local function fail(status, cause)
+    ngx.status = status
+    ngx.header["Content-Type"] = "text/plain; charset=utf-8"
+    ngx.header["Cache-Control"] = "no-store"
+    ngx.say("akkarouter: ", cause)
+    return ngx.exit(status)
+end
+
+-- One GET on one router. Returns owner, nil on success; nil, reply_error for a Redis error reply
+-- (the router answered: do not try another); nil, nil, io_error when the router could not be asked.
+local function ask(host, port, key)
+    local red = redis:new()
+    red:set_timeout(CONNECT_TIMEOUT)
+    local connected, err = red:connect(host, port)
+    if not connected then
+        return nil, nil, err
+    end
+    red:set_timeout(READ_TIMEOUT)
+
+    local owner
+    owner, err = red:get(key)
+    if not owner and not is_reply_error(err) and red:get_reused_times() > 0 then
+        -- A pooled connection can be stale (the router restarted or closed it while idle): the
+        -- first use then fails with "closed" or "broken pipe". Retry once on a fresh connection
+        -- before declaring this router down.
+        red:close()
+        red = redis:new()
+        red:set_timeout(CONNECT_TIMEOUT)
+        connected, err = red:connect(host, port)
+        if not connected then
+            return nil, nil, err
+        end
+        red:set_timeout(READ_TIMEOUT)
+        owner, err = red:get(key)
+    end
+
+    if owner then
+        -- A complete reply leaves the connection clean: hand it back to the pool.
+        red:set_keepalive(POOL_IDLE_MS, POOL_SIZE)
+        if owner == ngx.null then
+            return nil, "empty reply"
+        end
+        return owner
+    end
+    if is_reply_error(err) then
+        -- A Redis error reply ("ERR ...", "NOAUTH ..."): the stream is still in sync, keep it.
+        red:set_keepalive(POOL_IDLE_MS, POOL_SIZE)
+        return nil, err
+    end
+    -- timeout, closed, reset: the connection state is unknown, never pool it.
+    red:close()
+    return nil, nil, err
+end
+
+-- Access-phase handler. `routers` is a space-separated list of "host:port", tried in order: the
+-- first that answers decides. The key is the whole normalised path ($uri, no query string), the
+-- same key the router's own HTTP edge takes by default, so both fronts agree on the owner.
+function _M.lookup(routers)
+    local key = ngx.var.uri
+    local failures = {}
+    for router in routers:gmatch("%S+") do
+        local host, port = router:match("^(.+):(%d+)$")
+        if not host then
+            return fail(500, "bad router address '" .. router .. "' (want host:port)")
+        end
+        local owner, reply_error, io_error = ask(host, tonumber(port), key)
+        if owner then
+            ngx.var.akkarouter_owner = owner
+            return
+        end
+        if reply_error == NO_BACKENDS then
+            return fail(503, "no backends in ring (router " .. router .. ")")
+        end
+        if reply_error then
+            return fail(502, "router " .. router .. " answered: " .. reply_error)
+        end
+        failures[#failures + 1] = router .. ": " .. tostring(io_error)
+    end
+    if #failures == 0 then
+        return fail(500, "no router addresses configured")
+    end
+    ngx.log(ngx.ERR, "akkarouter: no router answered: ", table.concat(failures, "; "))
+    return fail(502, "router unavailable (" .. table.concat(failures, "; ") .. ")")
+end
+
+return _M

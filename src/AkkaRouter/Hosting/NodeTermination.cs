@@ -1,0 +1,24 @@
+using Akka;
+using Akka.Actor;
+
+namespace AkkaRouter.Hosting;
+
+/// <summary>Why this node's actor system shut down, recorded as CoordinatedShutdown starts (the host is disposed by the time the process exits).</summary>
+public sealed class NodeTermination
+{
+    private volatile CoordinatedShutdown.Reason? _reason;
+
+    /// <summary>True when the cluster downed this node (the split-brain resolver, or `cluster down`).</summary>
+    public bool Downed => _reason is CoordinatedShutdown.ClusterDowningReason;
+
+    /// <summary>Registers the recording task in the system's CoordinatedShutdown.</summary>
+    internal void Watch(ActorSystem system)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "record-termination-reason", () =>
+        {
+            _reason = shutdown.ShutdownReason;
+            return Task.FromResult(Done.Instance);
+        });
+    }
+}

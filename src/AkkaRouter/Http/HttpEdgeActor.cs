@@ -1,0 +1,160 @@
+using System.Net;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using AkkaRouter.Configuration;
+using AkkaRouter.Hosting;
+using AkkaRouter.Membership;
+using AkkaRouter.Ring;
+
+namespace AkkaRouter.Http;
+
+/// <summary>
+/// The HTTP edge: owns the Kestrel listener and its lifecycle, and supervises one
+/// <see cref="BackendCircuitActor"/> per backend on the ring, folding their states into the
+/// <see cref="BackendCircuits"/> snapshot the request path reads.
+/// </summary>
+/// <remarks>
+/// Requests never pass through this actor: they read the ring and circuit snapshots and tell outcomes
+/// here. Each circuit runs under a BackoffSupervisor, so a failing circuit is restarted with back-off
+/// and nothing a backend does reaches the edge itself.
+/// </remarks>
+public sealed class HttpEdgeActor : ReceiveActor
+{
+    /// <summary>Build and start the listener; replies <see cref="Bound"/> or a failure naming the problem.</summary>
+    public sealed record Bind
+    {
+        public static readonly Bind Instance = new();
+    }
+
+    /// <summary>The listener is accepting requests on <paramref name="Endpoint"/>.</summary>
+    public sealed record Bound(IPEndPoint Endpoint);
+
+    /// <summary>Stop accepting; in-flight requests may finish within <paramref name="DrainTimeout"/>. Replies <see cref="Done"/>.</summary>
+    public sealed record Unbind(TimeSpan DrainTimeout);
+
+    /// <summary>Replies <see cref="Done"/> once in-flight requests finished (or the drain timeout aborted them).</summary>
+    public sealed record AwaitDrained
+    {
+        public static readonly AwaitDrained Instance = new();
+    }
+
+    private readonly HttpEdgeSettings _settings;
+    private readonly RingView _ring;
+    private readonly BackendCircuits _circuits;
+    private readonly ListenerRegistry _listeners;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _supervisors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CircuitState> _states = new(StringComparer.Ordinal);
+    private HttpEdgeServer? _server;
+    private Task? _stopped;
+    private long _incarnation;
+
+    public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners)
+    {
+        _settings = settings;
+        _ring = ring;
+        _circuits = circuits;
+        _listeners = listeners;
+
+        ReceiveAsync<Bind>(_ => OnBind());
+        Receive<RingChanged>(changed => SyncCircuits(changed.Current));
+        Receive<CircuitChanged>(changed => OnCircuitChanged(changed.State));
+        Receive<BackendOutcome>(outcome =>
+        {
+            if (_supervisors.TryGetValue(outcome.Endpoint, out var circuit))
+                circuit.Tell(outcome);
+        });
+        Receive<Unbind>(unbind =>
+        {
+            StopServer(unbind.DrainTimeout);
+            Sender.Tell(Done.Instance);
+        });
+        Receive<AwaitDrained>(_ =>
+        {
+            var waiter = Sender;
+            (_stopped ?? Task.CompletedTask).ContinueWith(_ => waiter.Tell(Done.Instance), TaskScheduler.Default);
+        });
+    }
+
+    /// <summary>Props of the edge; the listener starts on <see cref="Bind"/>, so a busy port fails the node's start.</summary>
+    public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners) =>
+        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, listeners));
+
+    // The circuits' BackoffSupervisors do not fail by themselves; should one, it is restarted like its child.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe<RingChanged>(Self);
+        SyncCircuits(_ring.Current);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        StopServer(TimeSpan.Zero);
+        var server = _server;
+        _stopped?.ContinueWith(_ => server?.DisposeAsync().AsTask(), TaskScheduler.Default);
+    }
+
+    private async Task OnBind()
+    {
+        var asker = Sender;
+        try
+        {
+            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, Self);
+            var bound = await _server.StartAsync();
+            _listeners.Register("http", bound);
+            _log.Info("HTTP edge listening on {HttpEndpoint}", bound);
+            asker.Tell(new Bound(bound));
+        }
+        catch (Exception e)
+        {
+            asker.Tell(new Status.Failure(new InvalidOperationException(
+                $"HTTP edge listener cannot bind {_settings.Listener.Host}:{_settings.Listener.Port}: {e.Message}", e)));
+        }
+    }
+
+    private void StopServer(TimeSpan drainTimeout)
+    {
+        if (_server is null || _stopped is not null)
+            return;
+        _stopped = _server.StopAsync(drainTimeout);
+    }
+
+    private void SyncCircuits(RingSnapshot ring)
+    {
+        var endpoints = new HashSet<string>(ring.Backends.Select(b => b.Endpoint), StringComparer.Ordinal);
+        foreach (var gone in _supervisors.Keys.Where(e => !endpoints.Contains(e)).ToList())
+        {
+            Context.Stop(_supervisors[gone]);
+            _supervisors.Remove(gone);
+            _states.Remove(gone);
+        }
+        foreach (var endpoint in endpoints.Where(e => !_supervisors.ContainsKey(e)))
+        {
+            // Probe slots are freed after the longest a probe can take, should its outcome be lost.
+            var probeTimeout = _settings.ConnectTimeout + _settings.RequestTimeout + TimeSpan.FromSeconds(1);
+            var circuit = BackendCircuitActor.Props(endpoint, Self, _settings.CircuitBreaker, probeTimeout);
+            // Every failure, Kill included, restarts the circuit after a back-off (Akka's default would stop it).
+            var supervisor = BackoffSupervisor.Props(Backoff.OnFailure(circuit, "circuit",
+                    TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), 0.2, -1)
+                .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Restart)));
+            _supervisors[endpoint] = Context.ActorOf(supervisor, $"backend-{Uri.EscapeDataString(endpoint)}-{++_incarnation}");
+        }
+        Publish();
+    }
+
+    private void OnCircuitChanged(CircuitState state)
+    {
+        // A state from a circuit of a backend that already left (or an earlier incarnation) is stale.
+        if (!_supervisors.TryGetValue(state.Endpoint, out var supervisor) || !Sender.Path.Parent.Equals(supervisor.Path))
+            return;
+        _states[state.Endpoint] = state;
+        Publish();
+    }
+
+    private void Publish() => _circuits.Publish(new Dictionary<string, CircuitState>(_states, StringComparer.Ordinal));
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using Akka.Actor;
+using AkkaRouter.Configuration;
+using AkkaRouter.Membership;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace AkkaRouter.Http;
+
+/// <summary>The edge's Kestrel server: one terminal request delegate, no middleware, no per-request logging.</summary>
+public sealed class HttpEdgeServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpMessageInvoker _backends;
+    private Task? _stopping;
+
+    private HttpEdgeServer(WebApplication app, HttpMessageInvoker backends)
+    {
+        _app = app;
+        _backends = backends;
+    }
+
+    /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots.</summary>
+    public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge)
+    {
+        var address = ResolveHost(settings.Listener.Host);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // The edge is configured through HOCON only: no appsettings.json, ASPNETCORE_URLS or Kestrel__ variables.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.Services.AddHttpForwarder();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // A proxy does not cap bodies: the backend behind it decides what it accepts.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(address, settings.Listener.Port);
+        });
+        var app = builder.Build();
+        var backends = BackendConnections.Create(settings);
+        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends);
+        app.Run(forwarder.Handle);
+        return new HttpEdgeServer(app, backends);
+    }
+
+    /// <summary>Binds and starts accepting; returns the bound endpoint (port 0 resolved).</summary>
+    public async Task<IPEndPoint> StartAsync()
+    {
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new Uri(address);
+        return new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+    }
+
+    /// <summary>Unbinds at once, then lets in-flight requests finish for up to <paramref name="drainTimeout"/> before aborting them.</summary>
+    public Task StopAsync(TimeSpan drainTimeout)
+    {
+        if (_stopping is not null)
+            return _stopping;
+        return _stopping = Stop(drainTimeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero);
+        await _app.DisposeAsync();
+        _backends.Dispose();
+    }
+
+    private async Task Stop(TimeSpan drainTimeout)
+    {
+        using var drain = new CancellationTokenSource(drainTimeout);
+        try
+        {
+            await _app.StopAsync(drain.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Requests still running after the drain timeout were aborted; that is the bound working.
+        }
+    }
+
+    private static IPAddress ResolveHost(string host) =>
+        host is "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(host, out var ip) ? ip
+        : Dns.GetHostAddresses(host).FirstOrDefault()
+          ?? throw new InvalidOperationException($"cannot resolve host '{host}'");
+}

@@ -1,0 +1,63 @@
+using Prometheus;
+
+namespace AkkaRouter.Metrics;
+
+/// <summary>
+/// The node's Prometheus metrics, in a registry of its own (so several nodes in one process, as in
+/// the demo and tests, never share counters).
+/// </summary>
+/// <remarks>
+/// Hot paths never touch these per request: the RESP connection counts into a local
+/// <see cref="RespBatchCounts"/> and flushes once per read batch.
+/// </remarks>
+public sealed class RouterMetrics
+{
+    public RouterMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        RespCommands = factory.CreateCounter("akkarouter_resp_commands_total", "RESP commands answered, by command and result.",
+            new CounterConfiguration { LabelNames = ["command", "result"] });
+        Lookups = factory.CreateCounter("akkarouter_lookups_total", "Key lookups (GET, MGET keys, RING.LOOKUP), by result: hit or empty ring.",
+            new CounterConfiguration { LabelNames = ["result"] });
+        RespConnections = factory.CreateGauge("akkarouter_resp_connections", "Open RESP client connections.");
+        RespConnectionsTotal = factory.CreateCounter("akkarouter_resp_connections_total", "RESP connections accepted, by outcome (accepted, rejected).",
+            new CounterConfiguration { LabelNames = ["outcome"] });
+        RespBatchDuration = factory.CreateHistogram("akkarouter_resp_batch_duration_seconds",
+            "Server time from a read to its replies being written, per read batch (one command per batch unless the client pipelines).",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_002, 2, 16) });
+        RingVersion = factory.CreateGauge("akkarouter_ring_version", "Version of this node's ring snapshot.");
+        RingBackends = factory.CreateGauge("akkarouter_ring_backends", "Backends on this node's ring.");
+        RingPoints = factory.CreateGauge("akkarouter_ring_points", "Points on this node's ring.");
+        RingChanges = factory.CreateCounter("akkarouter_ring_changes_total", "Ring snapshots published.");
+        RingKeysMoved = factory.CreateHistogram("akkarouter_ring_keys_moved_ratio", "Exact fraction of the key space that changed owner, per ring change.",
+            new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1] });
+        MembershipEvents = factory.CreateCounter("akkarouter_membership_events_total", "Cluster membership events seen by this node, by event.",
+            new CounterConfiguration { LabelNames = ["event"] });
+        HttpRequests = factory.CreateCounter("akkarouter_http_requests_total", "HTTP edge requests, by backend and status code.",
+            new CounterConfiguration { LabelNames = ["backend", "status"] });
+        HttpRetries = factory.CreateCounter("akkarouter_http_retries_total", "HTTP edge attempts moved to the next backend of the preference list, by the backend skipped.",
+            new CounterConfiguration { LabelNames = ["backend"] });
+        HttpCircuitState = factory.CreateGauge("akkarouter_http_circuit_state", "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
+            new GaugeConfiguration { LabelNames = ["backend"] });
+    }
+
+    public CollectorRegistry Registry { get; }
+    public Counter RespCommands { get; }
+    public Counter Lookups { get; }
+    public Gauge RespConnections { get; }
+    public Counter RespConnectionsTotal { get; }
+    public Histogram RespBatchDuration { get; }
+    public Gauge RingVersion { get; }
+    public Gauge RingBackends { get; }
+    public Gauge RingPoints { get; }
+    public Counter RingChanges { get; }
+    public Histogram RingKeysMoved { get; }
+    public Counter MembershipEvents { get; }
+    public Counter HttpRequests { get; }
+    public Counter HttpRetries { get; }
+    public Gauge HttpCircuitState { get; }
+
+    /// <summary>Writes every metric in the Prometheus text format.</summary>
+    public Task WriteTo(Stream stream, CancellationToken cancel) => Registry.CollectAndExportAsTextAsync(stream, cancel);
+}

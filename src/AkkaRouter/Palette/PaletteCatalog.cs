@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace AkkaRouter.Palette;
+
+/// <summary>Every palette command, found by its words; `help` lists them.</summary>
+public sealed class PaletteCatalog
+{
+    private readonly IReadOnlyList<PaletteCommand> _commands;
+
+    public PaletteCatalog(ClusterPalette cluster, RingPalette ring, ActorPalette actor, LogPalette log)
+    {
+        var help = new PaletteCommand("help", "help", "this list", _ => Task.FromResult(Help()));
+        _commands = [.. cluster.Commands, .. ring.Commands, .. actor.Commands, .. log.Commands, help];
+    }
+
+    /// <summary>The command names, for completion in the interactive client.</summary>
+    public static readonly string[] Names =
+    [
+        "cluster show", "cluster status", "cluster leader", "cluster join", "cluster leave", "cluster down",
+        "cluster down-unreachable", "cluster tail", "ring show", "ring lookup", "ring tail",
+        "actor hierarchy", "actor system", "log peek", "help",
+    ];
+
+    /// <summary>The command named by the first words, or a usage error naming what was not understood.</summary>
+    public PaletteCommand Find(PaletteArguments args)
+    {
+        var words = args.Words.Select(w => w.ToLowerInvariant()).ToList();
+        var match = _commands.FirstOrDefault(c => Matches(c.Verb, words));
+        if (match is not null)
+            return match;
+        var family = words.FirstOrDefault();
+        var related = _commands.Where(c => c.Verb.StartsWith(family + " ", StringComparison.Ordinal)).Select(c => c.Usage).ToList();
+        var unknown = string.Join(' ', args.Words);
+        throw new PaletteUsageError(related.Count > 0
+            ? $"unknown command '{unknown}'; {family} commands: {string.Join(" | ", related)}"
+            : $"unknown command '{unknown}'; type 'help' for the list");
+    }
+
+    private static bool Matches(string verb, List<string> words)
+    {
+        var parts = verb.Split(' ');
+        return words.Count == parts.Length && parts.SequenceEqual(words);
+    }
+
+    private string Help()
+    {
+        var width = _commands.Max(c => c.Usage.Length);
+        var text = new StringBuilder("AkkaRouter command palette\n");
+        foreach (var c in _commands)
+            text.Append("  ").Append(c.Usage.PadRight(width)).Append("  ").Append(c.Summary).Append('\n');
+        return text.ToString();
+    }
+}

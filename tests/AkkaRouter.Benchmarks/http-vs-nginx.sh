@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Side-by-side HTTP forwarding benchmark: AkkaRouter's HTTP edge against nginx doing the same job
+# (consistent hash on the request URI over the same 3 backends, keep-alive to them), with the same
+# client (wrk), the same load and alternating runs, so both see the same machine conditions.
+#
+#   tests/AkkaRouter.Benchmarks/http-vs-nginx.sh            # full run (~1.5 minutes)
+#   tests/AkkaRouter.Benchmarks/http-vs-nginx.sh --smoke    # 1 s runs, one round: checks the script
+#   ROUNDS=3 DURATION=20s tests/AkkaRouter.Benchmarks/http-vs-nginx.sh
+#   ROUTER_EXE=path/to/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # skip the publish
+#   ROUTER_ENV="DOTNET_gcServer=1" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # runtime knobs for the router
+#
+# Needs: dotnet, nginx, wrk (Debian: apt-get install nginx wrk; the script installs them when
+# missing and it runs as root).
+#
+# What it does:
+#   1. publishes src/AkkaRouter in Release (the executable that ships);
+#   2. starts 3 backends: nginx processes (1 worker each) answering every request with a fixed
+#      200 body, so the backends are as cheap as they can be;
+#   3. starts the front nginx (1 worker): upstream { hash $request_uri consistent; 3 servers;
+#      keepalive 64 }, HTTP/1.1 to the upstream;
+#   4. starts an akkarouter router node whose ring holds the 3 backends as static backends;
+#   5. runs `wrk -t1 -c50 -d10s --latency -s keys.lua` (10,000 distinct paths) against nginx,
+#      router, nginx, router ... (ROUNDS each), recording req/s, p50, p99 and the front's CPU time
+#      per request; prints a table and the router/nginx ratios. Everything stops on exit.
+#
+# On 2 cores wrk, the front and the backends share the CPU: the comparison is fair (same
+# conditions), the absolute numbers are not what either front does on a bigger machine.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+smoke=0
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
+  esac
+done
+if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
+else rounds="${ROUNDS:-2}"; duration="${DURATION:-10s}"; warmup=5s; fi
+connections="${CONNECTIONS:-50}"
+
+missing=()
+for tool in nginx wrk; do command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]}"
+    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq "${missing[@]}" >/dev/null; }
+  else
+    echo "http-vs-nginx: missing ${missing[*]} (Debian: apt-get install nginx wrk)" >&2; exit 1
+  fi
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+command -v dotnet >/dev/null || { echo "http-vs-nginx: dotnet not found" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/http-vs-nginx.XXXXXX)"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+wait_for() {   # SECONDS WHAT COMMAND...
+  local seconds="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "http-vs-nginx: timed out waiting for $what" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+cpu_ticks() {   # utime+stime of PID and its children threads (fields 14, 15 of /proc/PID/stat)
+  local total=0 pid stat rest
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat")"; rest="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+clk_tck="$(getconf CLK_TCK)"
+
+# --- 1. publish ---------------------------------------------------------------------------------
+if [ -n "${ROUTER_EXE:-}" ]; then
+  router_exe="$ROUTER_EXE"
+else
+  publish="$root/artifacts/http-vs-nginx/publish"
+  echo "== publishing src/AkkaRouter (Release) to $publish"
+  dotnet publish "$root/src/AkkaRouter" -c Release -o "$publish" -nologo -v quiet -clp:ErrorsOnly >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  router_exe="$publish/akkarouter"
+fi
+[ -x "$router_exe" ] || { echo "http-vs-nginx: $router_exe not built" >&2; exit 1; }
+
+# --- 2. three backends --------------------------------------------------------------------------
+start_nginx() {   # NAME CONFIG-BODY; echoes the master pid
+  local name="$1" body="$2" dir="$work/$1"
+  mkdir -p "$dir/logs"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  keepalive_requests 1000000;
+$body
+}
+CONF
+  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
+  echo $!
+}
+backend_ports=()
+servers=""
+static=""
+for i in 1 2 3; do
+  port="$(free_port)"; backend_ports+=("$port")
+  pids+=("$(start_nginx "backend-$i" "  server { listen 127.0.0.1:$port; location / { return 200 \"backend-$i\\n\"; } }")")
+  servers+="    server 127.0.0.1:$port;"$'\n'
+  static+="    { endpoint = \"127.0.0.1:$port\" }"$'\n'
+done
+for port in "${backend_ports[@]}"; do wait_for 10 "backend on $port" curl -sf "http://127.0.0.1:$port/"; done
+
+# --- 3. front nginx -----------------------------------------------------------------------------
+nginx_port="$(free_port)"
+nginx_pid="$(start_nginx front "  upstream backends {
+    hash \$request_uri consistent;
+$servers    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }")"
+pids+=("$nginx_pid")
+wait_for 10 "front nginx on $nginx_port" curl -sf "http://127.0.0.1:$nginx_port/documents/1"
+nginx_procs=("$nginx_pid")
+while IFS= read -r child; do nginx_procs+=("$child"); done < <(pgrep -P "$nginx_pid")
+
+# --- 4. akkarouter router node ------------------------------------------------------------------
+router_port="$(free_port)"
+cat >"$work/router.conf" <<CONF
+akka.remote.dot-netty.tcp.port = 0
+akka-router {
+  resp.port = 0
+  http.port = $router_port
+  cmd.enabled = off
+  management.enabled = off
+  logging.level = Warning
+  static-backends = [
+$static  ]
+}
+CONF
+# shellcheck disable=SC2086
+env ${ROUTER_ENV:-} "$router_exe" run --config "$work/router.conf" >"$work/router.log" 2>&1 &
+router_pid=$!
+pids+=("$router_pid")
+wait_for 60 "the router's HTTP edge on $router_port" curl -sf "http://127.0.0.1:$router_port/documents/1" \
+  || { cat "$work/router.log" >&2; exit 1; }
+for path in /documents/1 /documents/2 /documents/3 /documents/42; do
+  a="$(curl -s "http://127.0.0.1:$nginx_port$path")"; b="$(curl -s "http://127.0.0.1:$router_port$path")"
+  echo "   $path: nginx -> $a, router -> $b"
+done
+
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}"
+echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s) each; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- 5. alternating runs ------------------------------------------------------------------------
+to_ms() {   # wrk latency like 512.00us / 1.23ms / 1.01s -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+results="$work/results.tsv"
+: >"$results"
+run_one() {   # NAME PORT ROUND PIDS...
+  local name="$1" port="$2" round="$3"; shift 3
+  local before after out rps p50 p99 total errors cpu
+  before="$(cpu_ticks "$@")"
+  out="$(wrk -t1 -c"$connections" -d"$duration" --latency -s "$here/keys.lua" "http://127.0.0.1:$port")"
+  after="$(cpu_ticks "$@")"
+  rps="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')"
+  p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
+  p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
+  total="$(echo "$out" | awk '/requests in/ { print $1 }')"
+  errors="$(echo "$out" | awk '/Non-2xx|Socket errors/ { printf "%s ", $0 }')"
+  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" >>"$results"
+  printf '%-7s round %s  %10s req/s  p50 %6s ms  p99 %6s ms  front cpu %6s us/req  %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
+}
+
+wrk -t1 -c"$connections" -d"$warmup" -s "$here/keys.lua" "http://127.0.0.1:$nginx_port" >/dev/null
+wrk -t1 -c"$connections" -d"$warmup" -s "$here/keys.lua" "http://127.0.0.1:$router_port" >/dev/null
+for round in $(seq 1 "$rounds"); do
+  run_one nginx "$nginx_port" "$round" "${nginx_procs[@]}"
+  run_one router "$router_port" "$round" "$router_pid"
+done
+
+echo
+awk -F'\t' '
+  { rps[$1] += $3; p50[$1] += $4; p99[$1] += $5; cpu[$1] += $6; n[$1]++ }
+  END {
+    printf "%-8s %12s %9s %9s %14s\n", "front", "req/s", "p50 ms", "p99 ms", "cpu us/req"
+    for (s in n) printf "%-8s %12.0f %9.2f %9.2f %14.1f\n", s, rps[s]/n[s], p50[s]/n[s], p99[s]/n[s], cpu[s]/n[s]
+    if (n["nginx"] && n["router"])
+      printf "router/nginx: throughput %.2fx, p50 %.2fx, p99 %.2fx, cpu per request %.2fx\n",
+        rps["router"]/rps["nginx"], p50["router"]/p50["nginx"], p99["router"]/p99["nginx"], cpu["router"]/cpu["nginx"]
+  }' "$results"

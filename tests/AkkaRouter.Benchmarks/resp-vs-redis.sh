@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Side-by-side RESP benchmark: AkkaRouter's `GET key` against redis-server's `GET key`, with the
+# same client (redis-benchmark), the same settings and alternating runs, so both servers see the
+# same machine conditions.
+#
+#   tests/AkkaRouter.Benchmarks/resp-vs-redis.sh            # full run (~2 minutes)
+#   tests/AkkaRouter.Benchmarks/resp-vs-redis.sh --smoke    # tiny -n, one round: checks the script
+#   ROUNDS=3 N_C50_P1=1000000 tests/AkkaRouter.Benchmarks/resp-vs-redis.sh   # more rounds / requests
+#   ROUTER_EXE=path/to/akkarouter tests/AkkaRouter.Benchmarks/resp-vs-redis.sh  # skip the publish step
+#
+# Needs: dotnet, redis-server, redis-benchmark, redis-cli (Debian: redis-server redis-tools).
+#
+# What it does:
+#   1. publishes src/AkkaRouter in Release (the executable that ships);
+#   2. starts redis-server (persistence off) on a free port and sets the benchmark's key, so every
+#      GET is a hit: without -r, redis-benchmark sends the literal key "key:__rand_int__". The
+#      value is the router's answer for that key, so both servers send the same reply bytes;
+#   3. starts an akkarouter router node with 3 static backends on its own free RESP port;
+#   4. for each setting (-c 50 -P 1, -c 50 -P 16, -c 1 -P 1) runs redis-benchmark -t get against
+#      redis, router, redis, router, ... (ROUNDS each) and records req/s, p50, p99 (--csv) and the
+#      server's CPU time (utime+stime from /proc/PID/stat) per request;
+#   5. prints a summary table. Servers are stopped on exit, whatever happens.
+#
+# Read the numbers with the machine in mind: redis-benchmark itself needs a core, redis-server is
+# single-threaded, while the router's .NET runtime may use every core (and so competes with the
+# client). Anything else running at the same time (tests, builds) skews both; alternating runs
+# spreads that noise over both servers rather than one.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+smoke=0
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
+  esac
+done
+
+# Requests per run, chosen so each full run takes a few seconds on a 2-core machine.
+if [ "$smoke" = 1 ]; then
+  rounds="${ROUNDS:-1}"
+  n_c50_p1="${N_C50_P1:-5000}"; n_c50_p16="${N_C50_P16:-20000}"; n_c1_p1="${N_C1_P1:-1000}"
+else
+  rounds="${ROUNDS:-2}"
+  n_c50_p1="${N_C50_P1:-400000}"; n_c50_p16="${N_C50_P16:-3000000}"; n_c1_p1="${N_C1_P1:-100000}"
+fi
+settings=("-c 50 -P 1" "-c 50 -P 16" "-c 1 -P 1")
+requests=("$n_c50_p1" "$n_c50_p16" "$n_c1_p1")
+
+for tool in dotnet redis-server redis-benchmark redis-cli; do
+  command -v "$tool" >/dev/null || { echo "resp-vs-redis: '$tool' not found (Debian: apt-get install redis-server redis-tools)" >&2; exit 1; }
+done
+
+work="$(mktemp -d /tmp/resp-vs-redis.XXXXXX)"
+redis_pid=""
+router_pid=""
+cleanup() {
+  local pid
+  for pid in "$router_pid" "$redis_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+# Waits until CONDITION (a command) succeeds, at most SECONDS; fails naming WHAT.
+wait_for() {
+  local seconds="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "resp-vs-redis: timed out waiting for $what" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+# utime + stime of PID in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after the
+# command name, which may itself contain spaces).
+cpu_ticks() {
+  local stat rest
+  stat="$(cat "/proc/$1/stat")"
+  rest="${stat##*) }"
+  # shellcheck disable=SC2086
+  set -- $rest
+  echo $(( ${12} + ${13} ))
+}
+clk_tck="$(getconf CLK_TCK)"
+
+# --- 1. publish ---------------------------------------------------------------------------------
+if [ -n "${ROUTER_EXE:-}" ]; then
+  router_exe="$ROUTER_EXE"
+  echo "== using $router_exe (ROUTER_EXE; not publishing)"
+else
+  publish="$root/artifacts/resp-vs-redis/publish"
+  echo "== publishing src/AkkaRouter (Release) to $publish"
+  dotnet publish "$root/src/AkkaRouter" -c Release -o "$publish" -nologo -v quiet -clp:ErrorsOnly >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  router_exe="$publish/akkarouter"
+fi
+[ -x "$router_exe" ] || { echo "resp-vs-redis: $router_exe not built" >&2; exit 1; }
+
+# --- 2. redis-server ----------------------------------------------------------------------------
+redis_port="$(free_port)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+  --dir "$work" --logfile "$work/redis.log" --daemonize no &
+redis_pid=$!
+wait_for 10 "redis-server on port $redis_port" redis-cli -p "$redis_port" ping
+
+# --- 3. akkarouter router node ------------------------------------------------------------------
+cat >"$work/router.conf" <<'EOF'
+akka.remote.dot-netty.tcp.port = 0
+akka-router {
+  resp.port = 0
+  http.enabled = off
+  cmd.enabled = off
+  management.enabled = off
+  static-backends = [
+    { endpoint = "127.0.0.1:9001" }
+    { endpoint = "127.0.0.1:9002" }
+    { endpoint = "127.0.0.1:9003" }
+  ]
+}
+EOF
+"$router_exe" run --config "$work/router.conf" >"$work/router.log" 2>&1 &
+router_pid=$!
+router_port=""
+deadline=$((SECONDS + 60))
+until router_port="$(grep -o 'RESP lookups listening on [^ ]*' "$work/router.log" | head -n1 | sed 's/.*://')" && [ -n "$router_port" ]; do
+  if ! kill -0 "$router_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+    echo "resp-vs-redis: the router did not start:" >&2; cat "$work/router.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+ring_ready() { [ "$(redis-cli -p "$router_port" dbsize)" = 3 ]; }
+wait_for 30 "the router's ring to hold 3 backends" ring_ready
+
+key='key:__rand_int__'
+owner="$(redis-cli -p "$router_port" get "$key")"
+redis-cli -p "$redis_port" set "$key" "$owner" >/dev/null
+[ "$(redis-cli -p "$redis_port" get "$key")" = "$owner" ] || { echo "resp-vs-redis: could not set $key on redis" >&2; exit 1; }
+redis-cli -p "$redis_port" config resetstat >/dev/null
+
+echo "== redis-server $(redis-server --version | grep -o 'v=[^ ]*') pid $redis_pid port $redis_port"
+echo "== akkarouter router pid $router_pid port $router_port (3 static backends; GET $key -> $owner)"
+echo "== $(nproc) cores; clock ticks $clk_tck/s; $rounds round(s) per setting; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# --- 4. alternating runs ------------------------------------------------------------------------
+results="$work/results.tsv"   # setting server round requests rps p50 p99 cpu_seconds
+: >"$results"
+run_one() {   # server port pid setting n round
+  local server="$1" port="$2" pid="$3" setting="$4" n="$5" round="$6"
+  local before after csv rps p50 p99 cpu
+  before="$(cpu_ticks "$pid")"
+  # shellcheck disable=SC2086
+  csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$n" $setting --csv)"
+  after="$(cpu_ticks "$pid")"
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  IFS=, read -r _ rps _ _ p50 _ p99 _ < <(echo "$csv" | grep '^"GET"' | tr -d '"')
+  [ -n "${rps:-}" ] || { echo "resp-vs-redis: no result from redis-benchmark against $server:" >&2; echo "$csv" >&2; exit 1; }
+  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }')"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$setting" "$server" "$round" "$n" "$rps" "$p50" "$p99" "$cpu" >>"$results"
+  printf '%-12s %-6s round %s  n=%-8s %12s req/s  p50 %6s ms  p99 %6s ms  cpu %6s s = %6s us/req\n' \
+    "$setting" "$server" "$round" "$n" "$rps" "$p50" "$p99" "$cpu" \
+    "$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", c * 1e6 / n }')"
+}
+
+# Warm-up, not recorded: the router's JIT compiles the hot path to its final tier, both servers
+# grow their buffers, the machine's caches fill.
+warmup=$(( smoke ? 2000 : 200000 ))
+for port in "$redis_port" "$router_port"; do
+  redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$warmup" -c 50 -P 1 --csv >/dev/null
+  redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$warmup" -c 50 -P 16 --csv >/dev/null
+done
+redis-cli -p "$redis_port" config resetstat >/dev/null
+
+for i in "${!settings[@]}"; do
+  setting="${settings[$i]}"; n="${requests[$i]}"
+  for round in $(seq 1 "$rounds"); do
+    run_one redis "$redis_port" "$redis_pid" "$setting" "$n" "$round"
+    run_one router "$router_port" "$router_pid" "$setting" "$n" "$round"
+  done
+done
+
+misses="$(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep '^keyspace_misses:' | cut -d: -f2)"
+hits="$(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep '^keyspace_hits:' | cut -d: -f2)"
+echo
+echo "redis keyspace: $hits hits, $misses misses (every GET should hit)"
+[ "$misses" = 0 ] || echo "resp-vs-redis: WARNING: redis answered $misses GETs with nil; the comparison is unfair" >&2
+kill -0 "$router_pid" 2>/dev/null || { echo "resp-vs-redis: the router died during the run:" >&2; tail -n 20 "$work/router.log" >&2; exit 1; }
+
+# --- 5. summary -----------------------------------------------------------------------------------
+# Per setting: median req/s and latency over the rounds; CPU = total CPU seconds / total requests.
+echo
+echo "Summary (median of $rounds round(s); CPU = server utime+stime per request; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+awk -F'\t' -v order="$(printf '%s|' "${settings[@]}")" '
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { k = $1 SUBSEP $2; rps[k] = rps[k] " " $5; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7; cpu[k] += $8; req[k] += $4 }
+  END {
+    printf "| %-12s | %12s | %12s | %6s | %-17s | %-17s | %10s | %11s |\n", "setting", "redis req/s", "router req/s", "ratio", "redis p50/p99 ms", "router p50/p99 ms", "redis CPU", "router CPU"
+    printf "| %-12s | %12s | %12s | %6s | %-17s | %-17s | %10s | %11s |\n", "", "", "", "", "", "", "us/req", "us/req"
+    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n", "--------------", "--------------", "--------------", "--------", "-------------------", "-------------------", "------------", "-------------"
+    n = split(order, s, "|")
+    for (i = 1; i < n; i++) {
+      r = s[i] SUBSEP "redis"; a = s[i] SUBSEP "router"
+      rr = median(rps[r]); ar = median(rps[a])
+      printf "| %-12s | %12.0f | %12.0f | %5.2fx | %7.3f / %7.3f | %7.3f / %7.3f | %10.2f | %11.2f |\n", s[i], rr, ar, ar / rr,
+        median(p50[r]), median(p99[r]), median(p50[a]), median(p99[a]),
+        cpu[r] * 1e6 / req[r], cpu[a] * 1e6 / req[a]
+    }
+  }' "$results"
+echo "(ratio = router req/s / redis req/s; CPU = utime+stime of the server process, ${clk_tck} ticks/s, over all requests of the setting)"

@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace AkkaRouter.Cluster.Tests.Harness;
+
+/// <summary>One line a node printed, stamped when the harness received it.</summary>
+public sealed record LogLine(DateTime At, string Text);
+
+/// <summary>A `Ring vN: ...` line: the ring a node published and when.</summary>
+public sealed record RingLine(DateTime At, long Version, int Backends, string Checksum, string Text);
+
+/// <summary>How to start one node: the shipped HOCON file, the per-test override and environment overrides.</summary>
+public sealed record NodeSpec(
+    string Name,
+    string ShippedConfig,
+    bool IsRouter,
+    string Host,
+    int RemotingPort,
+    string? ServiceEndpoint,
+    string? Namespace,
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>The node's Akka address, as seed-nodes and the logs name it.</summary>
+    public string Address => $"akka.tcp://akkarouter@{Host}:{RemotingPort}";
+}
+
+/// <summary>
+/// An `akkarouter run` process (the executable built beside the tests), its output captured line by
+/// line with arrival times. <see cref="Restart"/> starts a new incarnation from the same spec.
+/// </summary>
+public sealed partial class ClusterNode : IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private readonly List<LogLine> _lines = new();
+    private readonly string _overrideFile;
+    private Process _process = null!;
+    private int _incarnation;
+
+    internal ClusterNode(NodeSpec spec, string overrideHocon)
+    {
+        Spec = spec;
+        _overrideFile = Path.Combine(Path.GetTempPath(), $"akkarouter-cluster-{spec.Name}-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(_overrideFile, overrideHocon);
+        Launch();
+    }
+
+    public NodeSpec Spec { get; }
+    public string Name => Spec.Name;
+    public string Address => Spec.Address;
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>When the current process exited, as the harness saw it (null while running).</summary>
+    public DateTime? ExitedAt { get; private set; }
+
+    /// <summary>The RESP port the node logged it bound (routers only; read from the log).</summary>
+    public int RespPort { get; private set; }
+
+    /// <summary>The executable built beside the test assembly: the one `dotnet publish src/AkkaRouter` ships.</summary>
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "akkarouter");
+
+    /// <summary>The shipped HOCON files, copied beside the executable by the build (as publish does).</summary>
+    public static string HoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    public IReadOnlyList<LogLine> Lines
+    {
+        get { lock (_gate) return _lines.ToArray(); }
+    }
+
+    public int LineCount
+    {
+        get { lock (_gate) return _lines.Count; }
+    }
+
+    /// <summary>Every ring this node published (all incarnations), in order.</summary>
+    public IReadOnlyList<RingLine> Rings => Lines.Select(ParseRing).OfType<RingLine>().ToArray();
+
+    /// <summary>The ring this node published last, if any.</summary>
+    public RingLine? Ring => Rings.LastOrDefault();
+
+    private void Launch()
+    {
+        var config = Path.Combine(HoconDirectory, Spec.ShippedConfig);
+        var info = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (Spec.Namespace is { } ns)
+        {
+            // `ip netns exec` execs the command in place: the pid we hold is the node's own.
+            info.FileName = "ip";
+            foreach (var a in new[] { "netns", "exec", ns, Executable })
+                info.ArgumentList.Add(a);
+        }
+        else
+        {
+            info.FileName = Executable;
+        }
+        foreach (var a in new[] { "run", "--config", config, "--config", _overrideFile })
+            info.ArgumentList.Add(a);
+        foreach (var (key, value) in Spec.Environment)
+            info.Environment[key] = value;
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var incarnation = ++_incarnation;
+        process.OutputDataReceived += (_, e) => Add(e.Data);
+        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.Exited += (_, _) => ExitedAt = DateTime.UtcNow;
+        Add($"---- harness: starting incarnation {incarnation}: {info.FileName} {string.Join(' ', info.ArgumentList)}");
+        ExitedAt = null;
+        RespPort = 0;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    private void Add(string? text)
+    {
+        if (text is null)
+            return;
+        var line = new LogLine(DateTime.UtcNow, text);
+        if (RespListening().Match(text) is { Success: true } m)
+            RespPort = int.Parse(m.Groups[1].Value);
+        lock (_gate)
+            _lines.Add(line);
+    }
+
+    /// <summary>Waits for a line (from index <paramref name="from"/> on) that satisfies <paramref name="match"/>.</summary>
+    public async Task<LogLine> WaitForLine(Func<string, bool> match, TimeSpan timeout, string what, int from = 0)
+    {
+        LogLine? found = null;
+        await Eventually.True(() =>
+        {
+            found = Lines.Skip(from).FirstOrDefault(l => match(l.Text));
+            return found is not null;
+        }, timeout, $"{Name}: {what}");
+        return found!;
+    }
+
+    /// <summary>Waits for this node's ring to satisfy <paramref name="condition"/>; returns the first ring line that does, published after line <paramref name="from"/>.</summary>
+    public async Task<RingLine> WaitForRing(Func<RingLine, bool> condition, TimeSpan timeout, string what, int from = 0)
+    {
+        RingLine? found = null;
+        await Eventually.True(() =>
+        {
+            found = Lines.Skip(from).Select(ParseRing).OfType<RingLine>().FirstOrDefault(condition);
+            return found is not null;
+        }, timeout, $"{Name}: ring {what}");
+        return found!;
+    }
+
+    /// <summary>Waits until the node is an Up member (and, on a router, until its RESP port is bound).</summary>
+    public async Task WaitUntilUp(TimeSpan timeout, int from = 0)
+    {
+        await WaitForLine(l => l.Contains(" is Up with roles [", StringComparison.Ordinal) || HasExited, timeout, "member Up", from);
+        if (HasExited)
+            throw new InvalidOperationException($"{Name} exited with code {ExitCode} before it was Up");
+        if (Spec.IsRouter)
+            await Eventually.True(() => RespPort != 0, timeout, $"{Name}: RESP port bound");
+    }
+
+    /// <summary>kill -9: the process dies without leaving the cluster. Returns when the signal was sent.</summary>
+    public DateTime Kill()
+    {
+        var at = DateTime.UtcNow;
+        Posix.Kill(_process.Id, Posix.SIGKILL);
+        return at;
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a node: CoordinatedShutdown, leave, exit.</summary>
+    public DateTime Terminate()
+    {
+        var at = DateTime.UtcNow;
+        Posix.Kill(_process.Id, Posix.SIGTERM);
+        return at;
+    }
+
+    public async Task<int> WaitForExit(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} still running {timeout.TotalSeconds:0} s after it was told to stop");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>Starts a new process from the same spec (same remoting address, same service endpoint).</summary>
+    public async Task Restart()
+    {
+        if (!_process.HasExited)
+            throw new InvalidOperationException($"{Name} is still running; kill or stop it first");
+        await _process.WaitForExitAsync(); // drains the output readers of the old incarnation
+        _process.Dispose();
+        Launch();
+    }
+
+    /// <summary>The last <paramref name="count"/> lines, for failure reports.</summary>
+    public string Tail(int count = 150)
+    {
+        var lines = Lines;
+        var text = new StringBuilder();
+        text.Append("==== ").Append(Name).Append(' ').Append(Address)
+            .Append(HasExited ? $" (exited {ExitCode})" : $" (pid {Pid})")
+            .Append(lines.Count > count ? $", last {count} of {lines.Count} lines" : "").Append(" ====\n");
+        foreach (var line in lines.Skip(Math.Max(0, lines.Count - count)))
+            text.Append(line.At.ToString("HH:mm:ss.fff")).Append("  ").Append(line.Text).Append('\n');
+        return text.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+        _process.Dispose();
+        File.Delete(_overrideFile);
+    }
+
+    /// <summary>Kills the process immediately (the harness's last resort when the test host exits).</summary>
+    internal void KillNow()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static RingLine? ParseRing(LogLine line)
+    {
+        var m = RingPublished().Match(line.Text);
+        return m.Success
+            ? new RingLine(line.At, long.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Value, line.Text)
+            : null;
+    }
+
+    [GeneratedRegex(@"Ring v(\d+): (\d+) backends, checksum ([0-9a-f]+)")]
+    private static partial Regex RingPublished();
+
+    [GeneratedRegex(@"RESP lookups listening on \S+:(\d+)")]
+    private static partial Regex RespListening();
+}

@@ -1,0 +1,25 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AkkaRouter.Cluster.Tests.Harness;
+
+/// <summary>Free TCP ports on 127.0.0.1, picked up front and never handed out twice in one test run.</summary>
+public static class FreePorts
+{
+    private static readonly HashSet<int> Given = new();
+
+    public static int Next()
+    {
+        lock (Given)
+        {
+            while (true)
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+                if (Given.Add(port))
+                    return port;
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using AkkaRouter.Cluster.Tests.Harness;
+
+namespace AkkaRouter.Cluster.Tests;
+
+/// <summary>
+/// Two routers and three backend sidecars as real processes, started from the shipped HOCON files.
+/// The scenarios share one cluster and run in order: each changes it the way the next expects
+/// (join a 4th backend, it leaves, a backend crashes and restarts, a router crashes).
+/// </summary>
+[TestCaseOrderer(ScenarioOrderer.Name, ScenarioOrderer.Assembly)]
+public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RouterClusterFixture>
+{
+    /// <summary>Scenario 4's bound: a crashed backend is off every router's ring within this, with the shipped HOCON.</summary>
+    private static readonly TimeSpan CrashDetectionBound = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a SIGTERMed node may take to leave and exit (RouterNode.ShutdownTimeout).</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private ClusterHarness Cluster => fixture.Cluster;
+
+    [Fact(DisplayName = "1. Agreement: both routers give the same owner for 30,000 keys and the same RING.INFO checksum"), Scenario(1)]
+    public Task Routers_agree_on_every_owner() => Cluster.Run(output, async () =>
+    {
+        var checksum = await Cluster.WaitForAgreement(3, Deadline);
+        var owners1 = await RouterClusterFixture.Owners(fixture.Router1);
+        var owners2 = await RouterClusterFixture.Owners(fixture.Router2);
+
+        var differing = Enumerable.Range(0, owners1.Length).Where(i => owners1[i] != owners2[i]).ToArray();
+        Assert.True(differing.Length == 0, $"{differing.Length} of {owners1.Length} keys differ, e.g. " +
+            string.Join(", ", differing.Take(5).Select(i => $"{RouterClusterFixture.Keys[i]}: {owners1[i]} vs {owners2[i]}")));
+        Assert.Equal(Cluster.Backends.Select(b => b.Spec.ServiceEndpoint).Order(), owners1.Distinct().Order());
+        Assert.Equal(checksum, await RouterClusterFixture.Checksum(fixture.Router1));
+        Assert.Equal(checksum, await RouterClusterFixture.Checksum(fixture.Router2));
+        output.WriteLine($"30,000 keys, identical owners on both routers; RING.INFO checksum {checksum} on both");
+    });
+
+    [Fact(DisplayName = "2. Join: a 4th backend takes about 1/4 of the keys, and only keys that move to it change owner"), Scenario(2)]
+    public Task Join_moves_keys_only_to_the_new_backend() => Cluster.Run(output, async () =>
+    {
+        await Cluster.WaitForAgreement(3, Deadline);
+        var before = await RouterClusterFixture.Owners(fixture.Router1);
+
+        var started = DateTime.UtcNow;
+        var joiner = Cluster.StartBackend("backend-4", RouterClusterFixture.ServiceEndpoint());
+        await joiner.WaitUntilUp(ClusterHarness.StartTimeout);
+        await Cluster.WaitForAgreement(4, Deadline);
+        output.WriteLine($"timing: backend-4 process start -> on both routers' rings: {Since(started, RingReached(4, started))}");
+
+        var after1 = await RouterClusterFixture.Owners(fixture.Router1);
+        var after2 = await RouterClusterFixture.Owners(fixture.Router2);
+        Assert.Equal(after1, after2);
+
+        var moved = Enumerable.Range(0, before.Length).Where(i => before[i] != after1[i]).ToArray();
+        var wrong = moved.Where(i => after1[i] != joiner.Spec.ServiceEndpoint).ToArray();
+        Assert.True(wrong.Length == 0, $"{wrong.Length} keys moved to a backend other than the new one, e.g. " +
+            string.Join(", ", wrong.Take(5).Select(i => $"{RouterClusterFixture.Keys[i]}: {before[i]} -> {after1[i]}")));
+        var fraction = (double)moved.Length / before.Length;
+        output.WriteLine($"{moved.Length} of {before.Length} keys moved ({fraction:P2}), all to backend-4; bound 1.10 x 1/4 = 27.50%");
+        Assert.True(fraction <= 1.10 / 4, $"{fraction:P2} of keys moved, more than 1.10 x 1/4");
+        Assert.True(fraction > 0, "no key moved to the new backend");
+    });
+
+    [Fact(DisplayName = "3. Graceful leave: SIGTERM on a backend under RESP load loses no lookup and the node exits 0"), Scenario(3)]
+    public Task Graceful_leave_under_load_loses_no_lookup() => Cluster.Run(output, async () =>
+    {
+        var leaver = Cluster.Nodes.FirstOrDefault(n => n.Name == "backend-4" && !n.HasExited);
+        if (leaver is null)
+        {
+            leaver = Cluster.StartBackend("backend-4b", RouterClusterFixture.ServiceEndpoint());
+            await leaver.WaitUntilUp(ClusterHarness.StartTimeout);
+        }
+        await Cluster.WaitForAgreement(4, Deadline);
+
+        await using var load1 = LookupLoad.Start(fixture.Router1);
+        await using var load2 = LookupLoad.Start(fixture.Router2);
+        await load1.AnsweredAtLeast(1000, Deadline);
+        await load2.AnsweredAtLeast(1000, Deadline);
+
+        var terminated = leaver.Terminate();
+        var exitCode = await leaver.WaitForExit(ShutdownTimeout);
+        var exited = leaver.ExitedAt ?? DateTime.UtcNow;
+        await Cluster.WaitForAgreement(3, Deadline);
+        await load1.AnsweredAtLeast(1000, Deadline);
+        await load2.AnsweredAtLeast(1000, Deadline);
+
+        output.WriteLine($"timing: SIGTERM -> off both routers' rings: {Since(terminated, RingReached(3, terminated))}; SIGTERM -> process exit: {(exited - terminated).TotalMilliseconds:0} ms");
+        output.WriteLine($"lookups answered during the leave: router-1 {load1.Answers}, router-2 {load2.Answers}; failures {load1.FailureCount + load2.FailureCount}");
+        Assert.True(exitCode == 0, $"{leaver.Name} exited with {exitCode}");
+        Assert.True(load1.FailureCount + load2.FailureCount == 0, "failed lookups:\n" + load1.FailureSample + "\n" + load2.FailureSample);
+        var live = Cluster.Backends.Where(b => !b.HasExited).Select(b => b.Spec.ServiceEndpoint!).ToHashSet();
+        foreach (var load in new[] { load1, load2 })
+        {
+            foreach (var (owner, last) in load.LastAnswered)
+            {
+                if (owner == leaver.Spec.ServiceEndpoint)
+                    Assert.True(last < exited, $"a lookup answered {owner} at {last:HH:mm:ss.fff}, after its node exited at {exited:HH:mm:ss.fff}");
+                else
+                    Assert.True(live.Contains(owner), $"a lookup answered {owner}, which is no live backend");
+            }
+        }
+    });
+
+    [Fact(DisplayName = "4. Crash: both routers drop a kill -9'd backend within 5 s with the shipped failure-detector settings"), Scenario(4)]
+    public Task Crashed_backend_leaves_every_ring_within_5s() => Cluster.Run(output, async () =>
+    {
+        fixture.ChecksumBeforeCrash = await Cluster.WaitForAgreement(3, Deadline);
+        fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
+        var victim = Cluster["backend-3"];
+
+        var killed = victim.Kill();
+        var rings = await Task.WhenAll(Cluster.Routers.Select(r =>
+            r.WaitForRing(x => x.At >= killed && x.Backends == 2, Deadline, "without backend-3")));
+        var unreachable = Cluster.FirstLine(killed, "UNREACHABLE", victim.Address.Split('@')[1]);
+
+        output.WriteLine($"timing: kill -9 -> first node marks backend-3 UNREACHABLE: {Since(killed, unreachable?.At)}");
+        foreach (var (router, ring) in Cluster.Routers.Zip(rings))
+            output.WriteLine($"timing: kill -9 -> {router.Name} ring without backend-3: {Since(killed, ring.At)}");
+        var slowest = rings.Max(r => r.At) - killed;
+        Assert.True(slowest <= CrashDetectionBound, $"the last router dropped backend-3 after {slowest.TotalMilliseconds:0} ms (bound {CrashDetectionBound.TotalSeconds} s)");
+        Assert.Single(rings.Select(r => r.Checksum).Distinct());
+
+        var owners = await RouterClusterFixture.Owners(fixture.Router2);
+        Assert.DoesNotContain(victim.Spec.ServiceEndpoint, owners);
+    });
+
+    [Fact(DisplayName = "5. Restart: the crashed backend, restarted with the same id and endpoint, gets exactly its previous keys back"), Scenario(5)]
+    public Task Restarted_backend_gets_its_keys_back() => Cluster.Run(output, async () =>
+    {
+        var victim = Cluster["backend-3"];
+        if (fixture.OwnersBeforeCrash is null || !victim.HasExited)
+        {
+            fixture.ChecksumBeforeCrash = await Cluster.WaitForAgreement(3, Deadline);
+            fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
+            victim.Kill();
+            await Cluster.WaitForAgreement(2, Deadline);
+        }
+
+        var restarted = DateTime.UtcNow;
+        var from = victim.LineCount;
+        await victim.Restart();
+        await victim.WaitUntilUp(ClusterHarness.StartTimeout, from);
+        var checksum = await Cluster.WaitForAgreement(3, Deadline);
+        output.WriteLine($"timing: restart -> backend-3 back on both routers' rings: {Since(restarted, RingReached(3, restarted))}");
+        output.WriteLine("router-1's log about backend-3 since the restart:");
+        var hostPort = victim.Address.Split('@')[1];
+        foreach (var line in fixture.Router1.Lines.Where(l => l.At >= restarted && l.Text.Contains(hostPort, StringComparison.Ordinal)))
+            output.WriteLine($"  {line.Text[..Math.Min(line.Text.Length, 220)]}");
+
+        Assert.Equal(fixture.ChecksumBeforeCrash, checksum);
+        foreach (var router in Cluster.Routers)
+        {
+            var owners = await RouterClusterFixture.Owners(router);
+            var differing = Enumerable.Range(0, owners.Length).Count(i => owners[i] != fixture.OwnersBeforeCrash![i]);
+            Assert.True(differing == 0, $"{router.Name}: {differing} of {owners.Length} keys have another owner than before the crash");
+        }
+        output.WriteLine($"30,000 keys: the same owners as before the crash on both routers; checksum {checksum}");
+    });
+
+    [Fact(DisplayName = "6. Router crash: the other router keeps answering every lookup while router-1 is kill -9'd and downed"), Scenario(6)]
+    public Task Surviving_router_keeps_serving() => Cluster.Run(output, async () =>
+    {
+        var checksum = await Cluster.WaitForAgreement(3, Deadline);
+        var survivor = fixture.Router2;
+        await using var load = LookupLoad.Start(survivor, connections: 2);
+        await load.AnsweredAtLeast(1000, Deadline);
+
+        var killed = fixture.Router1.Kill();
+        var host = fixture.Router1.Address.Split('@')[1];
+        var unreachable = await WaitForAnyLine(killed, "UNREACHABLE", host);
+        var downed = await WaitForAnyLine(killed, "SBR took decision", host);
+        var removed = await WaitForAnyLine(killed, "removing", host);
+        await load.AnsweredAtLeast(1000, Deadline);
+
+        output.WriteLine($"timing: kill -9 router-1 -> UNREACHABLE: {Since(killed, unreachable.At)}; -> SBR downs it: {Since(killed, downed.At)}; -> removed: {Since(killed, removed.At)}");
+        output.WriteLine($"SBR: {downed.Text}");
+        output.WriteLine($"router-2 answered {load.Answers} lookups, {load.FailureCount} failed");
+        Assert.True(load.FailureCount == 0, "failed lookups on router-2:\n" + load.FailureSample);
+        var live = Cluster.Backends.Where(b => !b.HasExited).Select(b => b.Spec.ServiceEndpoint!).ToHashSet();
+        Assert.All(load.LastAnswered.Keys, owner => Assert.Contains(owner, live));
+        Assert.Equal(checksum, survivor.Ring!.Checksum);
+    });
+
+    private DateTime? RingReached(int backends, DateTime since)
+    {
+        var times = Cluster.Routers.Where(r => !r.HasExited)
+            .Select(r => r.Rings.FirstOrDefault(x => x.At >= since && x.Backends == backends)?.At).ToArray();
+        return times.Any(t => t is null) ? null : times.Max();
+    }
+
+    private async Task<LogLine> WaitForAnyLine(DateTime since, params string[] parts)
+    {
+        LogLine? line = null;
+        await Eventually.True(() => (line = Cluster.FirstLine(since, parts)) is not null, Deadline, $"a node logs '{string.Join("' and '", parts)}'");
+        return line!;
+    }
+
+    private static string Since(DateTime start, DateTime? at) =>
+        at is { } t ? $"{(t - start).TotalMilliseconds:0} ms" : "(not seen)";
+}

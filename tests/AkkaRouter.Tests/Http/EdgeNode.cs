@@ -1,0 +1,55 @@
+using System.Net;
+using AkkaRouter.Hosting;
+using AkkaRouter.Http;
+using AkkaRouter.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AkkaRouter.Tests.Http;
+
+/// <summary>A router node (production wiring) whose HTTP edge fronts the given static backends.</summary>
+public sealed class EdgeNode : IAsyncDisposable
+{
+    private EdgeNode(InProcessNode node, HttpClient client)
+    {
+        Node = node;
+        Client = client;
+    }
+
+    public InProcessNode Node { get; }
+    public HttpClient Client { get; }
+    public IPEndPoint Http => Listener("http");
+    public BackendCircuits Circuits => Node.Host.Services.GetRequiredService<BackendCircuits>();
+
+    public IPEndPoint Listener(string name) =>
+        Node.Host.Services.GetRequiredService<ListenerRegistry>().Find(name) ?? throw new InvalidOperationException($"no {name} listener");
+
+    public static async Task<EdgeNode> Start(IEnumerable<string> backends, string hocon = "")
+    {
+        var list = string.Join(", ", backends.Select(b => $"{{ endpoint = \"{b}\" }}"));
+        var staticBackends = list.Length == 0 ? "[]" : $"[ {list} ]";
+        var node = await InProcessNode.Start($$"""
+            akka-router.static-backends = {{staticBackends}}
+            akka-router { resp.port = 0, http.port = 0, cmd.enabled = off, management.enabled = off }
+            akka-router.logging.level = Warning
+            {{hocon}}
+            """);
+        var expected = backends.Count();
+        await Eventually.True(() => node.Ring.Current.Count == expected, TimeSpan.FromSeconds(10), $"the ring holds the {expected} static backends");
+        var bound = node.Host.Services.GetRequiredService<ListenerRegistry>().Find("http")!;
+        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{bound.Port}"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        return new EdgeNode(node, client);
+    }
+
+    /// <summary>The endpoint the node's ring names as the key's owner.</summary>
+    public string OwnerOf(string key) => Node.Ring.Current.Owner(key)!.Endpoint;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Node.DisposeAsync();
+    }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.RegularExpressions;
+using AkkaRouter.Demo;
+using AkkaRouter.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+
+namespace AkkaRouter.Tests.Nginx;
+
+/// <summary>
+/// The production front end: a real nginx running docker/nginx/akkarouter.conf asks a real
+/// `akkarouter` process over RESP who owns each path and proxies to that backend.
+/// </summary>
+/// <remarks>
+/// Needs the Debian packages nginx, libnginx-mod-http-lua and lua-nginx-redis (tests/run.sh installs
+/// them). Without them the tests fail with a message saying so; filter them out with
+/// <c>--filter "Requires!=nginx"</c> where nginx cannot be installed.
+/// </remarks>
+[Trait("Requires", "nginx")]
+public partial class NginxFrontSpecs
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private const string FreePorts = """
+        akka.remote.dot-netty.tcp.port = 0
+        akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
+        """;
+
+    [Fact(DisplayName = "nginx sends each of 200 paths to the backend the router's RESP GET names, pools its router connections, and answers 502 naming the router once it stops")]
+    public async Task Nginx_proxies_to_the_owner_and_reports_a_dead_router()
+    {
+        RequireNginx();
+        var backends = new List<WebApplication>();
+        try
+        {
+            // Three real HTTP backends that answer "<name> <method> <path><query>".
+            var names = new Dictionary<string, string>();
+            for (var i = 1; i <= 3; i++)
+            {
+                var app = DemoService.Create($"backend-{i}", 0);
+                backends.Add(app);
+                await app.StartAsync();
+                names[new Uri(app.Urls.Single()).Authority] = $"backend-{i}";
+            }
+            var staticBackends = string.Join(", ", names.Keys.Select(e => $"{{ endpoint = \"{e}\" }}"));
+
+            await using var router = NodeProcess.Start(["run"], FreePorts, $"akka-router.static-backends = [ {staticBackends} ]");
+            var respPort = await RespPort(router);
+            using var probe = new RespProbe(respPort);
+            await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+
+            await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
+            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            var connectionsBefore = probe.InfoField("stats", "total_connections_received");
+
+            // 200 different paths, 8 at a time, each compared with the router's own answer.
+            var expected = Enumerable.Range(0, 200).Select(i => $"/documents/doc-{i}")
+                .ToDictionary(path => path, path => probe.Call("GET", path));
+            var served = new ConcurrentDictionary<string, (HttpStatusCode Status, string Body, string? Owner)>();
+            await Parallel.ForEachAsync(expected.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (path, ct) =>
+            {
+                using var response = await http.GetAsync(path, ct);
+                var owner = response.Headers.TryGetValues("X-AkkaRouter-Owner", out var values) ? values.Single() : null;
+                served[path] = (response.StatusCode, await response.Content.ReadAsStringAsync(ct), owner);
+            });
+
+            var wrong = expected
+                .Where(e => served[e.Key] is var s && (s.Status != HttpStatusCode.OK || s.Body != $"{names[e.Value]} GET {e.Key}\n" || s.Owner != e.Value))
+                .Select(e => $"{e.Key}: RESP GET says {e.Value} ({names.GetValueOrDefault(e.Value, "?")}), nginx gave {(int)served[e.Key].Status} owner={served[e.Key].Owner} '{served[e.Key].Body.Trim()}'")
+                .ToList();
+            Assert.True(wrong.Count == 0, $"{wrong.Count} of 200 requests went astray:\n{string.Join('\n', wrong.Take(10))}\n{nginx.Diagnostics()}");
+            Assert.True(expected.Values.Distinct().Count() == 3, "200 keys should spread over all 3 backends");
+
+            // The whole path is the key: a query string changes nothing about placement, and the
+            // request reaches the backend unchanged.
+            var withQuery = await http.GetStringAsync("/documents/doc-7?x=1&y=%2F");
+            Assert.Equal($"{names[expected["/documents/doc-7"]]} GET /documents/doc-7?x=1&y=%2F\n", withQuery);
+
+            // lua-resty-redis's keepalive pool: one nginx worker, at most 8 requests in flight, so a
+            // handful of RESP connections serve all 201 lookups (without the pool: 201 connections).
+            var connections = probe.InfoField("stats", "total_connections_received") - connectionsBefore;
+            Assert.True(connections <= 8, $"nginx opened {connections} RESP connections for 201 lookups; set_keepalive should reuse them");
+
+            // Router gone: nginx says so, briefly and in plain text, instead of guessing an owner.
+            router.Terminate();
+            await router.WaitForExit(Deadline);
+            using var down = await http.GetAsync("/documents/doc-1");
+            var body = await down.Content.ReadAsStringAsync();
+            Assert.True(down.StatusCode == HttpStatusCode.BadGateway, $"expected 502, got {(int)down.StatusCode} '{body}'");
+            Assert.Equal("text/plain", down.Content.Headers.ContentType?.MediaType);
+            Assert.Equal($"akkarouter: router unavailable (127.0.0.1:{respPort}: connection refused)\n", body);
+        }
+        finally
+        {
+            foreach (var app in backends)
+                await app.DisposeAsync();
+        }
+    }
+
+    [Fact(DisplayName = "nginx tries the routers in order, and an empty ring (-ERR no backends in ring) becomes 503 naming the cause")]
+    public async Task Nginx_falls_back_to_the_next_router_and_maps_an_empty_ring_to_503()
+    {
+        RequireNginx();
+        await using var router = NodeProcess.Start(["run"], FreePorts);
+        var respPort = await RespPort(router);
+        using (var probe = new RespProbe(respPort))
+            Assert.Equal("-ERR no backends in ring", probe.Call("GET", "/documents/abc"));
+
+        // The first router address has nothing listening: nginx must go on to the second.
+        var dead = NginxProcess.FreePort();
+        await using var nginx = await NginxProcess.Start([$"127.0.0.1:{dead}", $"127.0.0.1:{respPort}"], Deadline);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        using var response = await http.GetAsync("/documents/abc");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"expected 503, got {(int)response.StatusCode} '{body}'\n{nginx.Diagnostics()}");
+        Assert.Equal($"akkarouter: no backends in ring (router 127.0.0.1:{respPort})\n", body);
+    }
+
+    private static void RequireNginx()
+    {
+        var missing = NginxProcess.MissingPrerequisite();
+        Assert.True(missing is null, missing);
+    }
+
+    private static async Task<int> RespPort(NodeProcess node)
+    {
+        await node.WaitForOutput("RESP lookups listening on", Deadline);
+        return int.Parse(RespListening().Match(node.Output).Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"RESP lookups listening on [^\s:]+:(\d+)")]
+    private static partial Regex RespListening();
+}

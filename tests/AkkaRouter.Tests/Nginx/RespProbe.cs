@@ -1,0 +1,77 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace AkkaRouter.Tests.Nginx;
+
+/// <summary>A minimal RESP2 client on a raw socket: asks the router directly, as a reference for what nginx did.</summary>
+public sealed class RespProbe : IDisposable
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+    private readonly BufferedStream _input;
+
+    public RespProbe(int port)
+    {
+        _client = new TcpClient("127.0.0.1", port) { NoDelay = true };
+        _stream = _client.GetStream();
+        _stream.ReadTimeout = 10_000;
+        _input = new BufferedStream(_stream);
+    }
+
+    /// <summary>Sends one command; returns a simple/bulk string or integer as text, "-ERR ..." for errors.</summary>
+    public string Call(params string[] args)
+    {
+        var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args)
+            request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        var bytes = Encoding.UTF8.GetBytes(request.ToString());
+        _stream.Write(bytes);
+
+        var line = ReadLine();
+        switch (line[0])
+        {
+            case '+' or ':':
+                return line[1..];
+            case '-':
+                return line;
+            case '$':
+                var length = int.Parse(line[1..]);
+                if (length < 0)
+                    return "(nil)";
+                var buffer = new byte[length + 2];
+                _input.ReadExactly(buffer);
+                return Encoding.UTF8.GetString(buffer, 0, length);
+            default:
+                throw new InvalidDataException($"unexpected RESP reply '{line}'");
+        }
+    }
+
+    private string ReadLine()
+    {
+        var line = new List<byte>();
+        while (true)
+        {
+            var b = _input.ReadByte();
+            if (b < 0)
+                throw new IOException("router closed the connection");
+            if (b == '\n' && line.Count > 0 && line[^1] == '\r')
+                return Encoding.UTF8.GetString(line.ToArray(), 0, line.Count - 1);
+            line.Add((byte)b);
+        }
+    }
+
+    /// <summary>One field of INFO (e.g. total_connections_received).</summary>
+    public long InfoField(string section, string field)
+    {
+        var info = Call("INFO", section);
+        var line = info.Split("\r\n").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal))
+            ?? throw new InvalidDataException($"INFO {section} has no {field}:\n{info}");
+        return long.Parse(line[(field.Length + 1)..]);
+    }
+
+    public void Dispose()
+    {
+        _input.Dispose();
+        _client.Dispose();
+    }
+}
