@@ -39,66 +39,108 @@ internal static class PointTableBuilder
         });
 
         ulong[] sorted = RadixSortByPosition(items);
-
-        uint[][] buckets = PointTable.EmptyBuckets();
-        int start = 0;
-        while (start < sorted.Length)
-        {
-            int bucket = (int)(sorted[start] >> 32);
-            int end = start + 1;
-            while (end < sorted.Length && (int)(sorted[end] >> 32) == bucket)
-            {
-                end++;
-            }
-
-            var entries = GC.AllocateUninitializedArray<uint>(end - start);
-            for (int i = start; i < end; i++)
-            {
-                entries[i - start] = (uint)sorted[i];
-            }
-
-            buckets[bucket] = entries;
-            start = end;
-        }
-
-        return new PointTable(buckets, totalPoints);
+        return new PointTable(CutIntoBuckets(sorted), totalPoints);
     }
 
-    // Stable LSD sort on bits 16..47 (the position); returns whichever buffer holds the result.
-    private static ulong[] RadixSortByPosition(ulong[] items)
+    // Each bucket's entries are a contiguous run of the sorted items; runs are found and copied in
+    // parallel, each worker owning a contiguous range of buckets.
+    private static uint[][] CutIntoBuckets(ulong[] sorted)
     {
-        var counts = new int[Passes * DigitCount];
-        foreach (ulong item in items)
+        var bucketStarts = new int[PointTable.BucketCount + 1];
+        foreach (ulong item in sorted)
         {
-            for (int pass = 0; pass < Passes; pass++)
-            {
-                counts[(pass * DigitCount) + Digit(item, pass)]++;
-            }
+            bucketStarts[(int)(item >> 32) + 1]++;
         }
 
+        for (int b = 0; b < PointTable.BucketCount; b++)
+        {
+            bucketStarts[b + 1] += bucketStarts[b];
+        }
+
+        uint[][] buckets = PointTable.EmptyBuckets();
+        int workers = Workers(sorted.Length);
+        Parallel.For(0, workers, w =>
+        {
+            int first = PointTable.BucketCount * w / workers;
+            int last = PointTable.BucketCount * (w + 1) / workers;
+            for (int b = first; b < last; b++)
+            {
+                int start = bucketStarts[b];
+                int length = bucketStarts[b + 1] - start;
+                if (length == 0)
+                {
+                    continue;
+                }
+
+                var entries = GC.AllocateUninitializedArray<uint>(length);
+                for (int i = 0; i < length; i++)
+                {
+                    entries[i] = (uint)sorted[start + i];
+                }
+
+                buckets[b] = entries;
+            }
+        });
+        return buckets;
+    }
+
+    // Stable LSD sort on bits 16..47 (the position). Each pass counts digits per chunk and scatters
+    // the chunks in parallel: chunk c writes digit d after every smaller digit and after chunks < c
+    // with digit d, so the result equals the sequential stable sort. Returns the buffer holding it.
+    private static ulong[] RadixSortByPosition(ulong[] items)
+    {
+        int chunks = Workers(items.Length);
+        int chunkSize = (items.Length + chunks - 1) / chunks;
         ulong[] source = items;
         ulong[] target = GC.AllocateUninitializedArray<ulong>(items.Length);
+        var counts = new int[chunks][];
         for (int pass = 0; pass < Passes; pass++)
         {
-            Span<int> offsets = counts.AsSpan(pass * DigitCount, DigitCount);
+            int currentPass = pass;
+            ulong[] from = source;
+            ulong[] to = target;
+            Parallel.For(0, chunks, c =>
+            {
+                var histogram = new int[DigitCount];
+                int end = Math.Min(items.Length, (c + 1) * chunkSize);
+                for (int i = c * chunkSize; i < end; i++)
+                {
+                    histogram[Digit(from[i], currentPass)]++;
+                }
+
+                counts[c] = histogram;
+            });
+
             int sum = 0;
             for (int d = 0; d < DigitCount; d++)
             {
-                int c = offsets[d];
-                offsets[d] = sum;
-                sum += c;
+                for (int c = 0; c < chunks; c++)
+                {
+                    int n = counts[c][d];
+                    counts[c][d] = sum;
+                    sum += n;
+                }
             }
 
-            foreach (ulong item in source)
+            Parallel.For(0, chunks, c =>
             {
-                target[offsets[Digit(item, pass)]++] = item;
-            }
+                int[] offsets = counts[c];
+                int end = Math.Min(items.Length, (c + 1) * chunkSize);
+                for (int i = c * chunkSize; i < end; i++)
+                {
+                    ulong item = from[i];
+                    to[offsets[Digit(item, currentPass)]++] = item;
+                }
+            });
 
             (source, target) = (target, source);
         }
 
         return source;
     }
+
+    // Small rings are built on one thread: scheduling work items would cost more than it saves.
+    private static int Workers(int items) => items < 65_536 ? 1 : Environment.ProcessorCount;
 
     private static int Digit(ulong item, int pass) => (int)(item >> (16 + (pass * DigitBits))) & (DigitCount - 1);
 }

@@ -119,6 +119,8 @@ public static class DemoCluster
         Console.WriteLine($"  redis-cli -p {resp?.Port} RING.LOOKUP /documents/abc 3 # owner and fallbacks");
         Console.WriteLine($"  redis-cli -p {resp?.Port} RING.NODES");
         Console.WriteLine($"  curl http://$(redis-cli -p {resp?.Port} GET /documents/abc)/documents/abc");
+        if (listeners.Find("http") is { } edge)
+            Console.WriteLine($"  curl http://{edge}/documents/abc                # the router's HTTP edge forwards to the owner");
         Console.WriteLine();
         Console.WriteLine("Press Ctrl+C to stop.");
     }

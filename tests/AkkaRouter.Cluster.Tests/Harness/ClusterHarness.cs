@@ -67,11 +67,15 @@ public sealed class ClusterHarness : IAsyncDisposable
     private ClusterNode Start(string name, string shippedConfig, bool isRouter, NodePlacement placement, string? serviceEndpoint)
     {
         var seed = _seed ?? throw new InvalidOperationException("start the seed router first");
+        // In a namespace a node has the network to itself and binds every interface, exactly as in
+        // docker-compose.yml; on the shared host it stays on its own address.
+        var bind = placement.Namespace is null ? placement.Host : "0.0.0.0";
         var environment = new Dictionary<string, string>
         {
-            ["AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__HOSTNAME"] = placement.Host,
+            ["AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__HOSTNAME"] = bind,
+            ["AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PUBLIC_HOSTNAME"] = placement.Host,
             ["AKKAROUTER__AKKA__CLUSTER__SEED_NODES"] = $"[\"{seed}\"]",
-            ["AKKAROUTER__AKKA_ROUTER__RESP__HOST"] = placement.Host,
+            ["AKKAROUTER__AKKA_ROUTER__RESP__HOST"] = bind,
         };
         if (serviceEndpoint is not null)
             environment["AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT"] = serviceEndpoint;
