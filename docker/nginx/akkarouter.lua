@@ -93,6 +93,7 @@ end
 function _M.lookup(routers)
     local key = ngx.var.uri
     local failures = {}
+    local empty = {}
     for router in routers:gmatch("%S+") do
         local host, port = router:match("^(.+):(%d+)$")
         if not host then
@@ -104,12 +105,18 @@ function _M.lookup(routers)
             return
         end
         if reply_error == NO_BACKENDS then
-            return fail(503, "no backends in ring (router " .. router .. ")")
-        end
-        if reply_error then
+            -- A router cut off from the majority of its cluster refuses lookups with this same
+            -- reply, so another router may still know the owner: ask the next one, and answer 503
+            -- only when none of them has a backend.
+            empty[#empty + 1] = router
+        elseif reply_error then
             return fail(502, "router " .. router .. " answered: " .. reply_error)
+        else
+            failures[#failures + 1] = router .. ": " .. tostring(io_error)
         end
-        failures[#failures + 1] = router .. ": " .. tostring(io_error)
+    end
+    if #empty > 0 then
+        return fail(503, "no backends in ring (router " .. table.concat(empty, ", ") .. ")")
     end
     if #failures == 0 then
         return fail(500, "no router addresses configured")

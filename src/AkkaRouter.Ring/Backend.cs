@@ -37,6 +37,9 @@ public sealed class Backend : IEquatable<Backend>
     /// <summary>The endpoint as UTF-8, encoded once so reply writers never allocate.</summary>
     public ReadOnlyMemory<byte> EndpointUtf8 => _endpointUtf8;
 
+    /// <summary>"up", or "drained" for weight 0 (a member that owns no keys), as RING.NODES and `ring show` print it.</summary>
+    public string State => Weight > 0 ? "up" : "drained";
+
     /// <summary>The id as UTF-8: the input of the backend's point seed.</summary>
     internal byte[] IdUtf8 { get; }
 

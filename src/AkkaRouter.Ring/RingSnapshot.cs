@@ -54,6 +54,9 @@ public sealed class RingSnapshot
 
     public bool IsEmpty => _byId.Length == 0;
 
+    /// <summary>True when some backend owns keys; false for an empty ring or one whose backends all have weight 0.</summary>
+    public bool HasOwners => _table.PointCount > 0;
+
     /// <summary>The backends, sorted by id (ordinal).</summary>
     public IReadOnlyList<Backend> Backends { get; }
 

@@ -25,6 +25,7 @@ public static class CommandLine
             {
                 "run" => await RunNode(ParseConfigFiles(args.AsSpan(1))),
                 "demo" when args.Length == 1 => await DemoCluster.Run(),
+                "demo" => Fail("demo takes no arguments"),
                 "cmd" => await CmdCommand.Run(args[1..]),
                 "help" or "--help" or "-h" => PrintUsage(Console.Out, 0),
                 null => PrintUsage(Console.Error, 2),

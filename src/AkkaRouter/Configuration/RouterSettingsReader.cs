@@ -100,8 +100,8 @@ public static class RouterSettingsReader
             Listener: ReadListener(config, prefix),
             Password: ReadString(config, prefix + ".password"),
             MaxClients: ReadPositive(config, prefix + ".max-clients", c => c.GetInt(prefix + ".max-clients")),
-            MaxBulkLength: ReadPositive(config, prefix + ".max-bulk-length", c => checked((int)(c.GetByteSize(prefix + ".max-bulk-length") ?? 0))),
-            MaxArguments: ReadPositive(config, prefix + ".max-arguments", c => c.GetInt(prefix + ".max-arguments")),
+            MaxBulkLength: ReadPositive(config, prefix + ".max-bulk-length", c => (int)Math.Min(int.MaxValue, c.GetByteSize(prefix + ".max-bulk-length") ?? 0), max: 64 * 1024 * 1024),
+            MaxArguments: ReadPositive(config, prefix + ".max-arguments", c => c.GetInt(prefix + ".max-arguments"), max: 1024 * 1024),
             IdleTimeout: ReadDuration(config, prefix + ".idle-timeout"),
             OutputTimeout: ReadDuration(config, prefix + ".output-timeout", allowZero: false));
     }
@@ -190,10 +190,12 @@ public static class RouterSettingsReader
         return (source, name);
     }
 
-    private static int ReadPositive(Config config, string key, Func<Config, int> read)
+    private static int ReadPositive(Config config, string key, Func<Config, int> read, int max = int.MaxValue)
     {
         var value = Read(config, key, read);
-        return value > 0 ? value : throw new ConfigurationError(key, $"{value} must be greater than 0");
+        if (value <= 0)
+            throw new ConfigurationError(key, $"{value} must be greater than 0");
+        return value <= max ? value : throw new ConfigurationError(key, $"{value} is above the limit of {max}");
     }
 
     private static TimeSpan ReadDuration(Config config, string key, bool allowZero = true)

@@ -69,8 +69,7 @@ public static class AkkaRouterHostingExtensions
     public static AkkaConfigurationBuilder ConfigureRing(this AkkaConfigurationBuilder akka, RouterSettings settings, RingView view, RouterMetrics metrics) =>
         akka.WithActors((system, registry) =>
         {
-            // The observer subscribes first so that it sees the ring actor's first snapshot.
-            system.ActorOf(MembershipObserver.Props(metrics), "membership");
+            system.ActorOf(MembershipObserver.Props(metrics, view), "membership");
             var ring = system.ActorOf(RingActor.Props(view, settings.StaticBackends), "ring");
             registry.Register<RingActor>(ring);
         });

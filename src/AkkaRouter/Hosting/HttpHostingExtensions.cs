@@ -4,6 +4,7 @@ using Akka.Hosting;
 using AkkaRouter.Configuration;
 using AkkaRouter.Http;
 using AkkaRouter.Membership;
+using AkkaRouter.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AkkaRouter.Hosting;
@@ -22,7 +23,8 @@ public static class HttpHostingExtensions
         return akka.WithActors((system, registry) =>
         {
             var edge = system.ActorOf(HttpEdgeActor.Props(settings.Http, services.GetRequiredService<RingView>(),
-                services.GetRequiredService<BackendCircuits>(), services.GetRequiredService<ListenerRegistry>()), "http-edge");
+                services.GetRequiredService<BackendCircuits>(), services.GetRequiredService<ListenerRegistry>(),
+                services.GetRequiredService<HttpEdgeMetrics>()), "http-edge");
             registry.Register<HttpEdgeActor>(edge);
             try
             {

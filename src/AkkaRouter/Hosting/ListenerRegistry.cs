@@ -22,7 +22,9 @@ public sealed class ListenerRegistry
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which would let a second
+            // node bind the same port and silently share its traffic. .NET already sets SO_REUSEADDR
+            // on Unix, so a restarted node still binds over connections in TIME_WAIT.
             socket.Bind(new IPEndPoint(address, settings.Port));
             socket.Listen(512);
             return socket;

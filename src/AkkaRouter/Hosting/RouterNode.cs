@@ -48,6 +48,8 @@ public static class RouterNode
         builder.Services.AddSingleton<RespServerInfo>();
         builder.Services.AddSingleton<BackendCircuits>();
         builder.Services.AddSingleton<RouterMetrics>();
+        builder.Services.AddSingleton<RespCommandStats>();
+        builder.Services.AddSingleton<HttpEdgeMetrics>();
         var termination = new NodeTermination();
         builder.Services.AddSingleton(termination);
         builder.Services.AddAkka(SystemName, (akka, services) => akka

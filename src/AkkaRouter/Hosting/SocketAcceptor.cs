@@ -6,23 +6,39 @@ namespace AkkaRouter.Hosting;
 /// <summary>Accepts connections on a bound listener and hands each socket to an actor as a message.</summary>
 public static class SocketAcceptor
 {
+    // Out of file descriptors (EMFILE/ENFILE) or a connection reset before accept: accepting must go
+    // on once the condition passes, so the loop backs off instead of giving up on the listener.
+    private static readonly TimeSpan TransientBackoff = TimeSpan.FromMilliseconds(100);
+
     /// <summary>A connection accepted by <see cref="Run"/>; the receiving actor owns the socket.</summary>
     public sealed record Accepted(Socket Socket);
 
-    /// <summary>The listener stopped accepting (closed at shutdown, or failed).</summary>
+    /// <summary>The listener stopped accepting: it was closed (shutdown) or failed for good.</summary>
     public sealed record Stopped(Exception Error);
+
+    /// <summary>A transient accept failure; the loop goes on after a short back-off.</summary>
+    public sealed record AcceptFailed(Exception Error);
 
     /// <summary>Runs until the listener is closed; accepting never waits on the actor.</summary>
     public static async Task Run(Socket listener, IActorRef owner)
     {
-        try
+        while (true)
         {
-            while (true)
+            try
+            {
                 owner.Tell(new Accepted(await listener.AcceptAsync()));
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            owner.Tell(new Stopped(e));
+            }
+            catch (Exception e) when (e is ObjectDisposedException
+                                      or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket })
+            {
+                owner.Tell(new Stopped(e));
+                return;
+            }
+            catch (SocketException e)
+            {
+                owner.Tell(new AcceptFailed(e));
+                await Task.Delay(TransientBackoff);
+            }
         }
     }
 }

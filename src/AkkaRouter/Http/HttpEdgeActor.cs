@@ -8,6 +8,8 @@ using AkkaRouter.Hosting;
 using AkkaRouter.Membership;
 using AkkaRouter.Ring;
 
+using AkkaRouter.Metrics;
+
 namespace AkkaRouter.Http;
 
 /// <summary>
@@ -44,6 +46,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     private readonly RingView _ring;
     private readonly BackendCircuits _circuits;
     private readonly ListenerRegistry _listeners;
+    private readonly HttpEdgeMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _supervisors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CircuitState> _states = new(StringComparer.Ordinal);
@@ -51,8 +54,9 @@ public sealed class HttpEdgeActor : ReceiveActor
     private Task? _stopped;
     private long _incarnation;
 
-    public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners)
+    public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners, HttpEdgeMetrics metrics)
     {
+        _metrics = metrics;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
@@ -79,8 +83,8 @@ public sealed class HttpEdgeActor : ReceiveActor
     }
 
     /// <summary>Props of the edge; the listener starts on <see cref="Bind"/>, so a busy port fails the node's start.</summary>
-    public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners) =>
-        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, listeners));
+    public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners, HttpEdgeMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, listeners, metrics));
 
     // The circuits' BackoffSupervisors do not fail by themselves; should one, it is restarted like its child.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
@@ -104,7 +108,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         var asker = Sender;
         try
         {
-            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, Self);
+            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, Self, _metrics);
             var bound = await _server.StartAsync();
             _listeners.Register("http", bound);
             _log.Info("HTTP edge listening on {HttpEndpoint}", bound);

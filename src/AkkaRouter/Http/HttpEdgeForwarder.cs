@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
+using AkkaRouter.Metrics;
+
 namespace AkkaRouter.Http;
 
 /// <summary>
@@ -36,9 +38,12 @@ public sealed class HttpEdgeForwarder
     private readonly HttpRouteTable _routes;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly int _candidates;
+    private readonly HttpEdgeMetrics _metrics;
 
-    public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge, IHttpForwarder forwarder, HttpMessageInvoker backends)
+    public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge, IHttpForwarder forwarder,
+        HttpMessageInvoker backends, HttpEdgeMetrics metrics)
     {
+        _metrics = metrics;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
@@ -59,7 +64,7 @@ public sealed class HttpEdgeForwarder
     public Task Handle(HttpContext context)
     {
         var ring = _ring.Current;
-        if (ring.IsEmpty)
+        if (!ring.HasOwners)
             return WriteError(context, StatusCodes.Status503ServiceUnavailable, "503 no backends in ring", null);
         var key = _routes.KeyOf(context.Request);
         if (key is null)
@@ -86,6 +91,7 @@ public sealed class HttpEdgeForwarder
                 if (state is not null && !state.Admits())
                 {
                     (failures ??= new()).Add($"{backend.Endpoint} circuit {(state.Phase == CircuitPhase.Open ? "open" : "half-open")}");
+                    _metrics.Retry(backend.Endpoint);
                     continue;
                 }
                 attempts++;
@@ -101,6 +107,7 @@ public sealed class HttpEdgeForwarder
                         Report(backend, AttemptResult.Failed, $"HTTP {context.Response.StatusCode}");
                     else if (state is { Phase: CircuitPhase.Suspect or CircuitPhase.HalfOpen })
                         Report(backend, AttemptResult.Succeeded, "");
+                    _metrics.Request(backend.Endpoint, context.Response.StatusCode);
                     return;
                 }
 
@@ -113,8 +120,10 @@ public sealed class HttpEdgeForwarder
                     (failures ??= new()).Add($"{backend.Endpoint} {cause}");
                     context.Response.Clear();
                     context.Features.Set<IForwarderErrorFeature>(null);
+                    _metrics.Retry(backend.Endpoint);
                     continue;
                 }
+                _metrics.Request(backend.Endpoint, context.Response.HasStarted ? context.Response.StatusCode : error == ForwarderError.RequestTimedOut ? 504 : 502);
                 if (context.Response.HasStarted || IsClientSide(error))
                     return;
                 if (error == ForwarderError.RequestTimedOut)
@@ -125,6 +134,7 @@ public sealed class HttpEdgeForwarder
                         $"502 backend {backend.Endpoint} failed for key '{Shorten(key)}': {cause}", tried);
                 return;
             }
+            _metrics.Request("none", StatusCodes.Status502BadGateway);
             await WriteError(context, StatusCodes.Status502BadGateway,
                 $"502 no backend reachable for key '{Shorten(key)}': {(failures is null ? "no attempt left" : string.Join(", ", failures))}", tried);
         }

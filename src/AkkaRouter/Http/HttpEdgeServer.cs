@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
+using AkkaRouter.Metrics;
+
 namespace AkkaRouter.Http;
 
 /// <summary>The edge's Kestrel server: one terminal request delegate, no middleware, no per-request logging.</summary>
@@ -26,7 +28,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
     }
 
     /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots.</summary>
-    public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge)
+    public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge, HttpEdgeMetrics metrics)
     {
         var address = ResolveHost(settings.Listener.Host);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -43,7 +45,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         });
         var app = builder.Build();
         var backends = BackendConnections.Create(settings);
-        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends);
+        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics);
         app.Run(forwarder.Handle);
         return new HttpEdgeServer(app, backends);
     }

@@ -17,7 +17,9 @@ public sealed class NodeStatus(ActorSystem system, RouterSettings settings, Ring
         var self = cluster.SelfMember;
         if (self.Status != MemberStatus.Up)
             return (false, $"member status is {self.Status}, not Up");
-        if (settings.IsRouter && ring.Current.IsEmpty)
+        if (CoordinatedShutdown.Get(system).ShutdownReason is not null)
+            return (false, "shutting down");
+        if (settings.IsRouter && !ring.Current.HasOwners)
             return (false, "ring has no backends");
         return (true, "ready");
     }

@@ -46,7 +46,19 @@ public static class BackendAdvertisement
                      && !double.TryParse(role.AsSpan(WeightRole.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out weight))
                 return null;
         }
-        return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(endpoint) ? null : new Backend(id, endpoint, weight, zone);
+        // A member advertising something this node would refuse in its own configuration (another
+        // version, hand-edited roles) stays off the ring rather than breaking every update.
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(endpoint) || !double.IsFinite(weight) || weight < 0 || weight > RingSnapshot.MaxWeight)
+            return null;
+        try
+        {
+            Configuration.RouterSettingsReader.ValidateEndpoint(endpoint, "ring-endpoint");
+        }
+        catch (Configuration.ConfigurationError)
+        {
+            return null;
+        }
+        return new Backend(id, endpoint, weight, zone);
     }
 
     /// <summary>Roles as an operator wants to read them: without the advertisement entries.</summary>

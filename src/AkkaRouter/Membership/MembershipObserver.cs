@@ -12,9 +12,13 @@ namespace AkkaRouter.Membership;
 public sealed class MembershipObserver : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouterMetrics _metrics;
+    private readonly RingView _ring;
 
-    public MembershipObserver(RouterMetrics metrics)
+    public MembershipObserver(RouterMetrics metrics, RingView ring)
     {
+        _metrics = metrics;
+        _ring = ring;
         Receive<ClusterEvent.IMemberEvent>(e =>
         {
             var name = EventName(e);
@@ -34,21 +38,28 @@ public sealed class MembershipObserver : ReceiveActor
         });
         Receive<RingChanged>(e =>
         {
-            metrics.RingVersion.Set(e.Current.Version);
-            metrics.RingBackends.Set(e.Current.Count);
-            metrics.RingPoints.Set(e.Current.PointCount);
+            SetRingGauges(e.Current);
             metrics.RingChanges.Inc();
             metrics.RingKeysMoved.Observe(e.Movement.MovedFraction);
         });
     }
 
-    public static Props Props(RouterMetrics metrics) => Akka.Actor.Props.Create(() => new MembershipObserver(metrics));
+    public static Props Props(RouterMetrics metrics, RingView ring) => Akka.Actor.Props.Create(() => new MembershipObserver(metrics, ring));
 
     protected override void PreStart()
     {
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Context.System.EventStream.Subscribe(Self, typeof(RingChanged));
+        // A ring published before this subscription took effect is read directly.
+        SetRingGauges(_ring.Current);
+    }
+
+    private void SetRingGauges(Ring.RingSnapshot ring)
+    {
+        _metrics.RingVersion.Set(ring.Version);
+        _metrics.RingBackends.Set(ring.Count);
+        _metrics.RingPoints.Set(ring.PointCount);
     }
 
     protected override void PostStop()

@@ -67,7 +67,17 @@ public sealed class RingActor : ReceiveActor
     private void Update(string reason)
     {
         var previous = _view.Current;
-        var next = previous.Apply(DesiredBackends());
+        RingSnapshot next;
+        try
+        {
+            next = previous.Apply(DesiredBackends());
+        }
+        catch (ArgumentException e)
+        {
+            // Advertisements are validated on the way in; this keeps the last good ring if one slips through.
+            _log.Error(e, "Ring not updated ({Reason}): {Problem}", reason, e.Message);
+            return;
+        }
         if (ReferenceEquals(next, previous))
             return;
         _view.Publish(next);
@@ -87,22 +97,26 @@ public sealed class RingActor : ReceiveActor
         foreach (var backend in _staticBackends)
             byId[backend.Id] = backend;
         // Members win over a static entry of the same id. Where two live members advertise one id
-        // (a restarted instance whose old incarnation is not yet removed), the greater unique address
-        // wins, so every router picks the same one from the same membership.
-        var memberIds = new Dictionary<string, UniqueAddress>(StringComparer.Ordinal);
+        // (a restarted instance whose old incarnation is not yet removed), the youngest wins: the
+        // leader assigns up-numbers, so every router sees the same ones and picks the same member,
+        // and it is the new incarnation that gets the keys.
+        var memberIds = new Dictionary<string, Member>(StringComparer.Ordinal);
         foreach (var member in _members.Values)
         {
             if (member.Status != MemberStatus.Up || _unreachable.Contains(member.UniqueAddress))
                 continue;
             if (BackendAdvertisement.FromMember(member) is not { } backend)
                 continue;
-            if (memberIds.TryGetValue(backend.Id, out var other) && other.CompareTo(member.UniqueAddress) > 0)
+            if (memberIds.TryGetValue(backend.Id, out var other) && Younger(other, member))
                 continue;
-            memberIds[backend.Id] = member.UniqueAddress;
+            memberIds[backend.Id] = member;
             byId[backend.Id] = backend;
         }
         return byId.Values;
     }
+
+    // Member.IsOlderThan compares leader-assigned up-numbers, then addresses: the same on every node.
+    private static bool Younger(Member a, Member b) => b.IsOlderThan(a);
 
     // A node that cannot see a majority of the cluster is about to be downed by the keep-majority
     // split-brain resolver, and its view of the backends differs from the majority's: answering

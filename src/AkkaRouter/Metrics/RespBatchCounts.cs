@@ -1,57 +1,65 @@
 using System.Diagnostics;
 using AkkaRouter.Resp.Commands;
-using Prometheus;
 
 namespace AkkaRouter.Metrics;
 
 /// <summary>
-/// Per-connection counts of one read batch, flushed into <see cref="RouterMetrics"/> once per batch
-/// so that pipelined GETs cost a plain array increment each, not an interlocked update.
+/// One connection's command and lookup counts: plain increments by the connection's own I/O loop,
+/// read by <see cref="RespCommandStats"/> when /metrics is scraped, so counting a GET costs two
+/// array increments and no shared-memory traffic.
 /// </summary>
-internal sealed class RespBatchCounts(RouterMetrics metrics)
+internal sealed class RespBatchCounts : IDisposable
 {
-    // Index = position in CommandTable.All; one more slot for unknown commands.
-    private readonly long[] _ok = new long[CommandTable.All.Length + 1];
-    private readonly long[] _error = new long[CommandTable.All.Length + 1];
-    private readonly Counter.Child[] _okCounters = Children(metrics, "ok");
-    private readonly Counter.Child[] _errorCounters = Children(metrics, "error");
-    private readonly Counter.Child _hits = metrics.Lookups.WithLabels("hit");
-    private readonly Counter.Child _empty = metrics.Lookups.WithLabels("empty");
-    private readonly Histogram _batchDuration = metrics.RespBatchDuration;
-    private long _hitCount;
-    private long _emptyCount;
+    // The batch histogram times one read batch in this many: timing costs two clock reads, and a
+    // sample describes the distribution as well as the whole.
+    private const int TimingSample = 16;
+
+    private readonly RespCommandStats _stats;
+    private long _batches;
     private long _batchStarted;
+
+    public RespBatchCounts(RespCommandStats stats)
+    {
+        _stats = stats;
+        stats.Register(this);
+    }
+
+    /// <summary>Index = position in CommandTable.All; the last slot counts unknown commands.</summary>
+    public long[] Ok { get; } = new long[CommandTable.All.Length + 1];
+
+    public long[] Errors { get; } = new long[CommandTable.All.Length + 1];
+
+    public long Hits;
+    public long Empty;
 
     public static int UnknownCommand => CommandTable.All.Length;
 
-    public void BatchStarted() => _batchStarted = Stopwatch.GetTimestamp();
+    public void BatchStarted()
+    {
+        if (++_batches % TimingSample == 0)
+            _batchStarted = Stopwatch.GetTimestamp();
+    }
+
+    public void BatchDone()
+    {
+        if (_batchStarted == 0)
+            return;
+        _stats.ObserveBatch(Stopwatch.GetElapsedTime(_batchStarted).TotalSeconds);
+        _batchStarted = 0;
+    }
 
     public void Answered(int command, bool ok)
     {
-        if (ok) _ok[command]++;
-        else _error[command]++;
+        if (ok) Ok[command]++;
+        else Errors[command]++;
     }
 
     public void Lookup(bool hit)
     {
-        if (hit) _hitCount++;
-        else _emptyCount++;
+        if (hit) Hits++;
+        else Empty++;
     }
 
-    public void Flush()
-    {
-        _batchDuration.Observe(Stopwatch.GetElapsedTime(_batchStarted).TotalSeconds);
-        for (var i = 0; i < _ok.Length; i++)
-        {
-            if (_ok[i] != 0) { _okCounters[i].Inc(_ok[i]); _ok[i] = 0; }
-            if (_error[i] != 0) { _errorCounters[i].Inc(_error[i]); _error[i] = 0; }
-        }
-        if (_hitCount != 0) { _hits.Inc(_hitCount); _hitCount = 0; }
-        if (_emptyCount != 0) { _empty.Inc(_emptyCount); _emptyCount = 0; }
-    }
-
-    private static Counter.Child[] Children(RouterMetrics metrics, string result) =>
-        CommandTable.All.Select(c => c.Name).Append("unknown")
-            .Select(name => metrics.RespCommands.WithLabels(name, result))
-            .ToArray();
+    /// <summary>Hands this connection's totals to the node's closed-connection totals.</summary>
+    public void Dispose() => _stats.Unregister(this);
 }

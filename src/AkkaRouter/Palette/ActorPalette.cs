@@ -38,15 +38,27 @@ public sealed class ActorPalette(ActorSystem system)
         return text.ToString();
     }
 
+    // Children of every actor at one level are asked at once, so a walk takes about one timeout per
+    // level, not one per actor (a router with thousands of connections has thousands of children).
     private async Task Walk(string path, int level, int maxDepth, StringBuilder text)
     {
         if (level > maxDepth)
             return;
-        foreach (var child in (await Children(path)).OrderBy(c => c.Path.Name, StringComparer.Ordinal))
+        var children = (await Children(path)).OrderBy(c => c.Path.Name, StringComparer.Ordinal).ToList();
+        var below = new Task<StringBuilder>[children.Count];
+        for (var i = 0; i < children.Count; i++)
         {
-            text.Append(new string(' ', level * 2)).Append(child.Path.Name).Append('\n');
-            await Walk(path.TrimEnd('/') + "/" + child.Path.Name, level + 1, maxDepth, text);
+            var childPath = path.TrimEnd('/') + "/" + children[i].Path.Name;
+            below[i] = Task.Run(async () =>
+            {
+                var subtree = new StringBuilder();
+                await Walk(childPath, level + 1, maxDepth, subtree);
+                return subtree;
+            });
         }
+        var subtrees = await Task.WhenAll(below);
+        for (var i = 0; i < children.Count; i++)
+            text.Append(new string(' ', level * 2)).Append(children[i].Path.Name).Append('\n').Append(subtrees[i]);
     }
 
     private async Task<IReadOnlyList<IActorRef>> Children(string path)

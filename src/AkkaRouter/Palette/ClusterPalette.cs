@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
@@ -100,20 +99,10 @@ public sealed class ClusterPalette(ActorSystem system)
             throw new PaletteUsageError($"{address} is not a member of this cluster");
     }
 
-    private async IAsyncEnumerable<string> Tail(PaletteArguments args, [EnumeratorCancellation] CancellationToken cancel)
+    private IAsyncEnumerable<string> Tail(PaletteArguments args, CancellationToken cancel)
     {
         args.AllowOnly();
-        var lines = Channel.CreateBounded<string>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
-        var listener = system.ActorOf(Props.Create(() => new ClusterTailListener(lines.Writer)));
-        try
-        {
-            await foreach (var line in lines.Reader.ReadAllAsync(cancel))
-                yield return line;
-        }
-        finally
-        {
-            system.Stop(listener);
-        }
+        return ActorFedStream.Run(system, lines => Props.Create(() => new ClusterTailListener(lines)), [], cancel);
     }
 
     private sealed class ClusterTailListener : ReceiveActor

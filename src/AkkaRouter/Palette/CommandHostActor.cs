@@ -34,6 +34,7 @@ public sealed class CommandHostActor : ReceiveActor
             Context.ActorOf(Props.Create(() => new CommandSessionActor(a.Socket, catalog, password)));
         });
         Receive<SocketAcceptor.Stopped>(_ => { });
+        Receive<SocketAcceptor.AcceptFailed>(f => _log.Warning("Command palette accept failed ({Reason}); retrying", f.Error.Message));
         Receive<Unbind>(_ =>
         {
             CloseListener();
@@ -70,7 +71,13 @@ public sealed class CommandHostActor : ReceiveActor
         protected override void PreStart()
         {
             var self = Self;
-            _session.Run().ContinueWith(_ => self.Tell(new Ended()), TaskScheduler.Default);
+            var log = Context.GetLogger();
+            _session.Run().ContinueWith(t =>
+            {
+                if (t.Exception is not null)
+                    log.Error(t.Exception.GetBaseException(), "Command palette session failed");
+                self.Tell(new Ended());
+            }, TaskScheduler.Default);
         }
 
         protected override void PostStop() => _session.Abort();

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using AkkaRouter.Resp;
+using AkkaRouter.Resp.Commands;
 
 namespace AkkaRouter.Palette;
 
@@ -13,7 +14,13 @@ namespace AkkaRouter.Palette;
 /// <remarks>A streaming command (`cluster tail`) sends one bulk string per event until the client disconnects.</remarks>
 internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, string password)
 {
-    private static readonly RespParser Parser = new(RespLimits.Default with { MaxArguments = 64, MaxBulkLength = 64 * 1024 });
+    private const int BufferSize = 64 * 1024;
+
+    // A frame larger than the receive buffer gets a protocol error rather than a silent close.
+    private static readonly RespParser Parser = new(RespLimits.Default with
+    {
+        MaxArguments = 64, MaxBulkLength = BufferSize / 2, MaxInlineLength = BufferSize / 2, MaxMultibulkLength = BufferSize / 2,
+    });
 
     private readonly byte[] _password = Encoding.UTF8.GetBytes(password);
     private readonly ArrayBufferWriter<byte> _output = new(4096);
@@ -24,7 +31,7 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
 
     public async Task Run()
     {
-        var buffer = new byte[64 * 1024 + 1024];
+        var buffer = new byte[BufferSize];
         var writer = new RespWriter(_output);
         var command = new RespCommand();
         var filled = 0;
@@ -75,9 +82,15 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
         var name = args.Length > 0 ? args[0].ToLowerInvariant() : "";
         switch (name)
         {
+            case "auth" when args.Length is < 2 or > 3:
+                writer.Error("ERR wrong number of arguments for 'auth' command");
+                return true;
+            case "auth" when _password.Length == 0:
+                writer.Raw(RespErrors.NoPasswordConfigured);
+                return true;
             case "auth":
-                _authenticated = _password.Length == 0 || CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(args[^1]), _password);
-                writer.Raw(_authenticated ? RespLiterals.Ok : "-WRONGPASS invalid username-password pair or user is disabled.\r\n"u8);
+                _authenticated = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(args[^1]), _password);
+                writer.Raw(_authenticated ? RespLiterals.Ok : RespErrors.WrongPass);
                 return true;
             case "quit":
                 writer.Raw(RespLiterals.Ok);
@@ -93,7 +106,7 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
         }
         if (!_authenticated)
         {
-            writer.Raw("-NOAUTH Authentication required.\r\n"u8);
+            writer.Raw(RespErrors.NoAuth);
             return true;
         }
         try
@@ -111,6 +124,12 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
         catch (PaletteUsageError e)
         {
             writer.Error($"ERR {e.Message}");
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Serilog.Log.Warning(e, "Command palette: '{Command}' failed", string.Join(' ', args));
+            writer.Error($"ERR {string.Join(' ', args.Take(2))} failed: {e.Message}");
             return true;
         }
     }

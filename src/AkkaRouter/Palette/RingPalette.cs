@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
@@ -32,7 +31,7 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         foreach (var b in snapshot.Backends)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"{b.Id.PadRight(width)}  {b.Endpoint.PadRight(width)}  {b.Zone,-10}  {b.Weight,6:0.##}  {(b.Weight > 0 ? "up" : "drained"),-7}  {RingSnapshot.PointsFor(b.Weight),7}  {shares[b.Id],7:P2}\n");
+                $"{b.Id.PadRight(width)}  {b.Endpoint.PadRight(width)}  {b.Zone,-10}  {b.Weight,6:0.##}  {b.State,-7}  {RingSnapshot.PointsFor(b.Weight),7}  {shares[b.Id],7:P2}\n");
         }
         return Task.FromResult(text.ToString());
     }
@@ -43,7 +42,7 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         var key = args.Option("k", "key") ?? throw new PaletteUsageError("-k KEY is required");
         var count = args.IntOption("n", "count", 3, 1, 1024);
         var snapshot = ring.Current;
-        if (snapshot.IsEmpty)
+        if (!snapshot.HasOwners)
             return Task.FromResult("no backends in ring\n");
         var list = snapshot.PreferenceList(key, count);
         var text = new StringBuilder();
@@ -53,22 +52,12 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         return Task.FromResult(text.ToString());
     }
 
-    private async IAsyncEnumerable<string> Tail(PaletteArguments args, [EnumeratorCancellation] CancellationToken cancel)
+    private IAsyncEnumerable<string> Tail(PaletteArguments args, CancellationToken cancel)
     {
         args.AllowOnly();
-        var lines = Channel.CreateBounded<string>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
-        var listener = system.ActorOf(Props.Create(() => new RingTailListener(lines.Writer)));
         var current = ring.Current;
-        yield return $"{DateTime.UtcNow:HH:mm:ss.fff} Ring v{current.Version}: {current.Count} backends, checksum {current.Checksum:x16}\n";
-        try
-        {
-            await foreach (var line in lines.Reader.ReadAllAsync(cancel))
-                yield return line;
-        }
-        finally
-        {
-            system.Stop(listener);
-        }
+        var first = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} Ring v{current.Version}: {current.Count} backends, checksum {current.Checksum:x16}\n");
+        return ActorFedStream.Run(system, lines => Props.Create(() => new RingTailListener(lines)), [first], cancel);
     }
 
     private sealed class RingTailListener : ReceiveActor

@@ -8,8 +8,8 @@ namespace AkkaRouter.Resp;
 /// One client connection as CLIENT LIST, INFO and the server's watchdog see it.
 /// </summary>
 /// <remarks>
-/// Written only by the connection's own I/O loop (plain fields, no locks on the hot path); other
-/// threads read it for introspection, where a slightly stale value is fine.
+/// The connection's I/O loop updates it without locks; CLIENT LIST, INFO and the server's watchdog
+/// read it from other threads and may see values a few commands old, which is all they need.
 /// </remarks>
 public sealed class RespClient(long id, EndPoint? remote, EndPoint? local, IActorRef handler)
 {

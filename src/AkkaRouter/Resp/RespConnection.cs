@@ -76,7 +76,7 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
                 }
                 if (output.WrittenCount > 0)
                     await Send(output);
-                counts.Flush();
+                counts.BatchDone();
                 if (close)
                     break;
                 filled -= offset;
@@ -90,6 +90,7 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
         }
         finally
         {
+            counts.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             try { socket.Shutdown(SocketShutdown.Both); }
             catch (Exception e) when (e is SocketException or ObjectDisposedException) { }

@@ -29,12 +29,12 @@ internal sealed class RespConnectionActor : ReceiveActor
     private readonly RouterMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics)
+    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats)
     {
         _registry = registry;
         _metrics = metrics;
         _client = new RespClient(id, socket.RemoteEndPoint, socket.LocalEndPoint, Self);
-        _connection = new RespConnection(socket, _client, handler, parser, new RespBatchCounts(metrics));
+        _connection = new RespConnection(socket, _client, handler, parser, new RespBatchCounts(stats));
 
         Receive<Closed>(closed =>
         {
@@ -50,8 +50,8 @@ internal sealed class RespConnectionActor : ReceiveActor
         Receive<Drain>(_ => _connection.Drain());
     }
 
-    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser, metrics));
+    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats) =>
+        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser, metrics, stats));
 
     internal RespClient Client => _client;
 

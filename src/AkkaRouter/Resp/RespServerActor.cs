@@ -46,6 +46,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     private readonly RespServerInfo _info;
     private readonly ListenerRegistry _listeners;
     private readonly RouterMetrics _metrics;
+    private readonly RespCommandStats _stats;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _drainWaiters = new();
     private Socket? _listener;
@@ -53,10 +54,11 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics)
+    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats)
     {
         _listener = listener;
         _metrics = metrics;
+        _stats = stats;
         _settings = settings;
         _registry = registry;
         _info = info;
@@ -75,6 +77,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             if (_listener is not null)
                 _log.Error(f.Error, "RESP listener failed; no new connections are accepted");
         });
+        Receive<SocketAcceptor.AcceptFailed>(f => _log.Warning("RESP accept failed ({Reason}); retrying", f.Error.Message));
         Receive<Sweep>(_ => SweepConnections());
         Receive<Unbind>(_ =>
         {
@@ -100,8 +103,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for a server on an already bound listener (binding happens at start-up, so a busy port fails the node).</summary>
-    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics));
+    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats) =>
+        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics, stats));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);
@@ -130,10 +133,19 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             RejectWithError(socket);
             return;
         }
-        socket.NoDelay = true;
+        try
+        {
+            socket.NoDelay = true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer reset the connection between accept and here.
+            socket.Dispose();
+            return;
+        }
         _metrics.RespConnectionsTotal.WithLabels("accepted").Inc();
         var id = _registry.NextId();
-        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser, _metrics), $"client-{id}");
+        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser, _metrics, _stats), $"client-{id}");
         Context.Watch(child);
         _connections++;
     }
@@ -145,7 +157,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             socket.Blocking = false;
             socket.Send(RespErrors.MaxClients);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
         finally

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 
 namespace AkkaRouter.Resp;
@@ -26,6 +25,4 @@ public sealed class RespServerInfo
     public static int ProcessId { get; } = Environment.ProcessId;
 
     public TimeSpan Uptime => TimeSpan.FromMilliseconds(Environment.TickCount64 - StartedTicks);
-
-    public static double CpuSeconds => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 }

@@ -29,7 +29,7 @@ public sealed class EdgeNode : IAsyncDisposable
         var staticBackends = list.Length == 0 ? "[]" : $"[ {list} ]";
         var node = await InProcessNode.Start($$"""
             akka-router.static-backends = {{staticBackends}}
-            akka-router { resp.port = 0, http.port = 0, cmd.enabled = off, management.enabled = off }
+            akka-router { resp.port = 0, http.port = 0, cmd.enabled = off, management.port = 0 }
             akka-router.logging.level = Warning
             {{hocon}}
             """);

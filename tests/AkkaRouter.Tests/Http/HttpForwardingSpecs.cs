@@ -51,6 +51,21 @@ public class HttpForwardingSpecs(ThreeBackendEdge fixture) : IClassFixture<Three
         Assert.Equal(_edge.OwnerOf("/documents/doc-7"), await RespGet(_edge.Listener("resp").Port, "/documents/doc-7"));
     }
 
+    [Fact(DisplayName = "/metrics counts edge requests by backend and status, and shows each backend's circuit state")]
+    public async Task Metrics_count_edge_requests()
+    {
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_edge.Listener("management").Port}") };
+        var owner = _edge.OwnerOf("/metrics-probe");
+        var key = $"akkarouter_http_requests_total{{backend=\"{owner}\",status=\"200\"}}";
+        var before = Support.PrometheusText.Parse(await management.GetStringAsync("/metrics")).GetValueOrDefault(key);
+        for (var i = 0; i < 5; i++)
+            (await _edge.Client.GetAsync("/metrics-probe")).EnsureSuccessStatusCode();
+        var after = Support.PrometheusText.Parse(await management.GetStringAsync("/metrics"));
+        Assert.Equal(before + 5, after[key]);
+        foreach (var backend in fixture.Backends)
+            Assert.Equal(0, after[$"akkarouter_http_circuit_state{{backend=\"{backend.Endpoint}\"}}"]);
+    }
+
     [Fact(DisplayName = "The query is not part of the default key: /documents/abc and /documents/abc?x=1 reach the same backend")]
     public async Task Query_excluded_from_default_key()
     {

@@ -117,6 +117,26 @@ public partial class NginxFrontSpecs
         Assert.Equal($"akkarouter: no backends in ring (router 127.0.0.1:{respPort})\n", body);
     }
 
+    [Fact(DisplayName = "A router with an empty ring (e.g. cut off from its cluster's majority) is passed over for the next router")]
+    public async Task Nginx_asks_the_next_router_when_one_has_no_backends()
+    {
+        RequireNginx();
+        var servicePort = NginxProcess.FreePort();
+        await using var service = DemoService.Create("backend-only", servicePort);
+        await service.StartAsync();
+        await using var empty = NodeProcess.Start(["run"], FreePorts);
+        await using var healthy = NodeProcess.Start(["run"], FreePorts + $"\nakka-router.static-backends = [ {{ endpoint = \"127.0.0.1:{servicePort}\" }} ]\n");
+        var emptyPort = await RespPort(empty);
+        var healthyPort = await RespPort(healthy);
+
+        await using var nginx = await NginxProcess.Start([$"127.0.0.1:{emptyPort}", $"127.0.0.1:{healthyPort}"], Deadline);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync("/documents/abc");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"expected 200, got {(int)response.StatusCode} '{body}'\n{nginx.Diagnostics()}");
+        Assert.Equal("backend-only GET /documents/abc\n", body);
+    }
+
     private static void RequireNginx()
     {
         var missing = NginxProcess.MissingPrerequisite();

@@ -78,12 +78,14 @@ public class ClientCommandSpecs(RespNode node) : IClassFixture<RespNode>
         Assert.Equal("PONG", await killer.Command("PING"));
     }
 
-    [Fact(DisplayName = "CLIENT KILL ID of the caller's own id answers 1 before its connection closes, as Redis does")]
+    [Fact(DisplayName = "CLIENT KILL skips the caller unless SKIPME no, then answers before its connection closes, as Redis does")]
     public async Task Kill_self_replies_first()
     {
         await using var client = await node.Connect();
         var id = Assert.IsType<long>(await client.Command("CLIENT", "ID"));
-        Assert.Equal(1L, await client.Command("CLIENT", "KILL", "ID", id.ToString()));
+        Assert.Equal(0L, await client.Command("CLIENT", "KILL", "ID", id.ToString()));
+        Assert.Equal("PONG", await client.Command("PING"));
+        Assert.Equal(1L, await client.Command("CLIENT", "KILL", "ID", id.ToString(), "SKIPME", "no"));
         Assert.True(await client.WaitClosed(Deadline));
 
         await using var old = await node.Connect();

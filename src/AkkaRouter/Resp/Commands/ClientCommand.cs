@@ -95,9 +95,12 @@ internal sealed class ClientCommand(RespClientRegistry clients)
             return target != caller;
         }
         IEnumerable<RespClient> targets = clients.Clients;
+        // As in Redis, the filter form never kills the caller unless SKIPME no is given.
+        var skipMe = true;
         for (var i = 2; i + 1 < command.Count; i += 2)
         {
-            if (command.Is(i, "ID"u8) && command.TryGetInt64(i + 1, out var id)) targets = targets.Where(c => c.Id == id);
+            if (command.Is(i, "SKIPME"u8) && (command.Is(i + 1, "yes"u8) || command.Is(i + 1, "no"u8))) skipMe = command.Is(i + 1, "yes"u8);
+            else if (command.Is(i, "ID"u8) && command.TryGetInt64(i + 1, out var id)) targets = targets.Where(c => c.Id == id);
             else if (command.Is(i, "ADDR"u8)) { var a = command.GetString(i + 1); targets = targets.Where(c => c.RemoteAddress == a); }
             else if (command.Is(i, "LADDR"u8)) { var a = command.GetString(i + 1); targets = targets.Where(c => c.LocalAddress == a); }
             else { writer.Raw(RespErrors.Syntax); return true; }
@@ -107,6 +110,7 @@ internal sealed class ClientCommand(RespClientRegistry clients)
         var self = false;
         foreach (var target in targets.ToList())
         {
+            if (target == caller && skipMe) continue;
             if (target == caller) self = true;
             else target.Handler.Tell(new RespConnectionActor.Kill("CLIENT KILL"), Akka.Actor.ActorRefs.NoSender);
             killed++;
@@ -126,7 +130,7 @@ internal sealed class ClientCommand(RespClientRegistry clients)
             "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
             "INFO", "    Return information about the current client connection.",
             "LIST [TYPE NORMAL|ID <id>]", "    Return information about client connections.",
-            "KILL <ip:port> | KILL [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>]", "    Kill connections.",
+            "KILL <ip:port> | KILL [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>] [SKIPME yes|no]", "    Kill connections.",
         ];
         writer.ArrayHeader(lines.Length);
         foreach (var line in lines)

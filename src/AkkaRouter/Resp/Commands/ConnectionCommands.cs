@@ -63,7 +63,7 @@ internal sealed class ConnectionCommands(RespServerSettings settings)
             }
             if (version is not (2 or 3))
             {
-                writer.Error("NOPROTO unsupported protocol version");
+                writer.Error("NOPROTO sorry, this protocol version is not supported.");
                 return;
             }
             protocol = (RespProtocol)version;

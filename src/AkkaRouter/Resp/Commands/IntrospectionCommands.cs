@@ -10,7 +10,7 @@ namespace AkkaRouter.Resp.Commands;
 /// <summary>INFO, COMMAND, CONFIG GET and ROLE: what clients and tools probe on connect.</summary>
 internal sealed class IntrospectionCommands(RingView ring, RespServerSettings settings, RespClientRegistry clients, RespServerInfo info)
 {
-    private static readonly string[] Sections = ["server", "clients", "stats", "replication", "cluster", "keyspace", "ring"];
+    private static readonly string[] Sections = ["server", "clients", "stats", "replication", "cpu", "cluster", "keyspace", "ring"];
 
     public void Info(RespCommand command, RespWriter writer)
     {
@@ -56,7 +56,11 @@ internal sealed class IntrospectionCommands(RingView ring, RespServerSettings se
                 Field("total_connections_received", clients.ConnectionsReceived);
                 Field("total_commands_processed", clients.CommandsProcessed);
                 Field("rejected_connections", clients.RejectedConnections);
-                Field("used_cpu_sys_user", RespServerInfo.CpuSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
+                break;
+            case "cpu":
+                var cpu = Environment.CpuUsage;
+                Field("used_cpu_sys", cpu.PrivilegedTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
+                Field("used_cpu_user", cpu.UserTime.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture));
                 break;
             case "replication":
                 Field("role", "master");

@@ -28,9 +28,10 @@ internal sealed class RingCommands(RingView ring)
     public void MGet(RespCommand command, RespWriter writer, RespBatchCounts counts)
     {
         var snapshot = ring.Current;
-        if (snapshot.IsEmpty)
+        if (!snapshot.HasOwners)
         {
-            counts.Lookup(hit: false);
+            for (var i = 1; i < command.Count; i++)
+                counts.Lookup(hit: false);
             writer.Raw(RespErrors.NoBackends);
             return;
         }
@@ -61,8 +62,8 @@ internal sealed class RingCommands(RingView ring)
             return;
         }
         var snapshot = ring.Current;
-        counts.Lookup(hit: !snapshot.IsEmpty);
-        if (snapshot.IsEmpty)
+        counts.Lookup(hit: snapshot.HasOwners);
+        if (!snapshot.HasOwners)
         {
             writer.Raw(RespErrors.NoBackends);
             return;
@@ -85,7 +86,7 @@ internal sealed class RingCommands(RingView ring)
             writer.BulkString("endpoint"); writer.BulkString(backend.Endpoint);
             writer.BulkString("weight"); writer.BulkString(backend.Weight.ToString("R", CultureInfo.InvariantCulture));
             writer.BulkString("zone"); writer.BulkString(backend.Zone);
-            writer.BulkString("state"); writer.BulkString(backend.Weight > 0 ? "up" : "drained");
+            writer.BulkString("state"); writer.BulkString(backend.State);
             writer.BulkString("share"); writer.BulkString(snapshot.ShareOf(backend.Id).ToString("0.######", CultureInfo.InvariantCulture));
         }
     }

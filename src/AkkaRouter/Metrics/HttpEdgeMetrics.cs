@@ -1,0 +1,43 @@
+using System.Globalization;
+using AkkaRouter.Http;
+using Prometheus;
+
+namespace AkkaRouter.Metrics;
+
+/// <summary>The HTTP edge's metrics: requests by backend and status, retries, and each backend's circuit state.</summary>
+/// <remarks>
+/// Request counting is one labelled increment per request, small against forwarding itself; circuit
+/// states are read from the published <see cref="BackendCircuits"/> snapshot at scrape time.
+/// </remarks>
+public sealed class HttpEdgeMetrics
+{
+    private static readonly string[] StatusTexts = Enumerable.Range(0, 600).Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    private readonly Counter _requests;
+    private readonly Counter _retries;
+
+    public HttpEdgeMetrics(RouterMetrics metrics, BackendCircuits circuits)
+    {
+        _requests = metrics.HttpRequests;
+        _retries = metrics.HttpRetries;
+        var gauge = metrics.HttpCircuitState;
+        metrics.Registry.AddBeforeCollectCallback(() =>
+        {
+            var current = circuits.Current;
+            foreach (var labels in gauge.GetAllLabelValues().ToList())
+            {
+                if (!current.ContainsKey(labels[0]))
+                    gauge.RemoveLabelled(labels);
+            }
+            foreach (var (endpoint, state) in current)
+                gauge.WithLabels(endpoint).Set(state.Phase switch { CircuitPhase.Open => 2, CircuitPhase.HalfOpen => 1, _ => 0 });
+        });
+    }
+
+    /// <summary>A request answered with <paramref name="status"/>; <paramref name="backend"/> is the last backend tried, or "none".</summary>
+    public void Request(string backend, int status) =>
+        _requests.WithLabels(backend, (uint)status < StatusTexts.Length ? StatusTexts[status] : status.ToString(CultureInfo.InvariantCulture)).Inc();
+
+    /// <summary>An attempt on <paramref name="backend"/> failed or was skipped, and the request moved on.</summary>
+    public void Retry(string backend) => _retries.WithLabels(backend).Inc();
+}
