@@ -54,6 +54,21 @@ internal sealed class RespBatchCounts : IDisposable
         else Errors[command]++;
     }
 
+    /// <summary>A GET answered: an owner (ok, hit) or the empty-ring error (error, empty).</summary>
+    public void Get(bool hit)
+    {
+        if (hit)
+        {
+            Ok[CommandTable.Get]++;
+            Hits++;
+        }
+        else
+        {
+            Errors[CommandTable.Get]++;
+            Empty++;
+        }
+    }
+
     public void Lookup(bool hit)
     {
         if (hit) Hits++;

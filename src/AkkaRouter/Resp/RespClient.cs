@@ -26,8 +26,8 @@ public sealed class RespClient(long id, EndPoint? remote, EndPoint? local, IActo
     public RespProtocol Protocol { get; set; } = RespProtocol.Resp2;
     public bool Authenticated { get; set; }
 
-    /// <summary>Name of the last command (a shared literal: recording it allocates nothing).</summary>
-    public string LastCommand { get; set; } = "NULL";
+    /// <summary>Index in the command table of the last known command, -1 before the first (an int: no GC write barrier per command).</summary>
+    public int LastCommand { get; set; } = -1;
 
     public long CommandsProcessed { get; set; }
     public long LastActivityTicks { get; set; } = Environment.TickCount64;

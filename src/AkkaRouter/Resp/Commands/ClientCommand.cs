@@ -142,7 +142,7 @@ internal sealed class ClientCommand(RespClientRegistry clients)
         var now = Environment.TickCount64;
         return $"id={c.Id} addr={c.RemoteAddress} laddr={c.LocalAddress} fd=-1 name={c.Name} age={(now - c.CreatedTicks) / 1000} " +
                $"idle={(now - c.LastActivityTicks) / 1000} flags=N db={c.Database} sub=0 psub=0 ssub=0 multi=-1 " +
-               $"obl=0 oll=0 omem=0 events=r cmd={c.LastCommand} user=default redir=-1 resp={(int)c.Protocol} " +
+               $"obl=0 oll=0 omem=0 events=r cmd={(c.LastCommand < 0 ? "NULL" : CommandTable.All[c.LastCommand].Name)} user=default redir=-1 resp={(int)c.Protocol} " +
                $"lib-name={c.LibName} lib-ver={c.LibVersion}";
     }
 }

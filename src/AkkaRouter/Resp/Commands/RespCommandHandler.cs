@@ -22,16 +22,22 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
     public bool Execute(RespCommand command, RespWriter writer, RespClient client, RespBatchCounts counts)
     {
         client.CommandsProcessed++;
+        if (command.NameEquals("GET"u8) && command.Count == 2 && (!_passwordRequired || client.Authenticated))
+        {
+            // The hot path: no dispatch, no error bookkeeping; the lookup's outcome is the result.
+            client.LastCommand = CommandTable.Get;
+            counts.Get(_ring.Get(command[1], writer));
+            return true;
+        }
         var errorsBefore = writer.ErrorCount;
         int index;
         var keepOpen = true;
         if (command.NameEquals("GET"u8))
         {
             index = CommandTable.Get;
-            client.LastCommand = "get";
+            client.LastCommand = CommandTable.Get;
             if (!Allowed(client, writer)) { }
-            else if (command.Count != 2) RespErrors.WrongArity(writer, "get");
-            else counts.Lookup(_ring.Get(command[1], writer));
+            else RespErrors.WrongArity(writer, "get");
         }
         else if (_passwordRequired && !client.Authenticated
             && !command.NameEquals("AUTH"u8) && !command.NameEquals("HELLO"u8) && !command.NameEquals("QUIT"u8))
@@ -64,7 +70,7 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
             return true;
         }
         var name = CommandTable.All[index];
-        client.LastCommand = name.Name;
+        client.LastCommand = index;
         if (!name.AcceptsArity(command.Count))
         {
             RespErrors.WrongArity(writer, name.Name);
