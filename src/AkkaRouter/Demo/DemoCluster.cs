@@ -121,6 +121,10 @@ public static class DemoCluster
         Console.WriteLine($"  curl http://$(redis-cli -p {resp?.Port} GET /documents/abc)/documents/abc");
         if (listeners.Find("http") is { } edge)
             Console.WriteLine($"  curl http://{edge}/documents/abc                # the router's HTTP edge forwards to the owner");
+        if (listeners.Find("cmd") is { } cmd)
+            Console.WriteLine($"  dotnet run --project src/AkkaRouter -- cmd {cmd} cluster show   # command palette (also: redis-cli -p {cmd.Port} ring show)");
+        if (listeners.Find("management") is { } management)
+            Console.WriteLine($"  curl http://{management}/metrics                # Prometheus metrics; /health/ready, /api/ring, /api/cluster");
         Console.WriteLine();
         Console.WriteLine("Press Ctrl+C to stop.");
     }
