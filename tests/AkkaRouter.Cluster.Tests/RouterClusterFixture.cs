@@ -1,4 +1,5 @@
 using AkkaRouter.Cluster.Tests.Harness;
+using AkkaRouter.Tests.Support;
 
 namespace AkkaRouter.Cluster.Tests;
 
@@ -48,14 +49,14 @@ public sealed class RouterClusterFixture : IAsyncLifetime
     /// <summary>Owners of all <see cref="Keys"/> according to <paramref name="router"/> (pipelined MGETs).</summary>
     public static async Task<string[]> Owners(ClusterNode router)
     {
-        await using var client = await RespClient.Connect(router.Spec.Host, router.RespPort);
+        await using var client = await RawRespClient.Connect(router.Spec.Host, router.RespPort);
         return await client.Owners(Keys);
     }
 
     /// <summary>The checksum RING.INFO reports on <paramref name="router"/>.</summary>
     public static async Task<string> Checksum(ClusterNode router)
     {
-        await using var client = await RespClient.Connect(router.Spec.Host, router.RespPort);
+        await using var client = await RawRespClient.Connect(router.Spec.Host, router.RespPort);
         return (await client.RingInfo())["checksum"];
     }
 

@@ -1,3 +1,4 @@
+using AkkaRouter.Tests.Support;
 using System.Collections.Concurrent;
 
 namespace AkkaRouter.Cluster.Tests.Harness;
@@ -37,22 +38,22 @@ public sealed class LookupLoad : IAsyncDisposable
     {
         var random = new Random(seed);
         var keys = new string[Pipeline];
-        RespClient? client = null;
+        RawRespClient? client = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                client ??= await RespClient.Connect(router.Spec.Host, router.RespPort);
+                client ??= await RawRespClient.Connect(router.Spec.Host, router.RespPort);
                 var frames = new List<byte>();
                 for (var i = 0; i < Pipeline; i++)
                 {
                     keys[i] = $"/load/{random.Next()}";
-                    frames.AddRange(RespClient.Encode(["GET", keys[i]]));
+                    frames.AddRange(RawRespClient.Encode("GET", keys[i]));
                 }
                 await client.Send(frames.ToArray());
                 for (var i = 0; i < Pipeline; i++)
                 {
-                    var reply = await client.Read();
+                    var reply = await client.ReadReply();
                     var at = DateTime.UtcNow;
                     if (reply is string owner)
                     {

@@ -28,7 +28,12 @@ public sealed class RawRespClient : IAsyncDisposable
     public Socket Socket { get; }
 
     /// <summary>Connects to 127.0.0.1:port; a receive buffer size, if given, is set before connecting (so the TCP window stays small).</summary>
-    public static async Task<RawRespClient> Connect(int port, int? receiveBufferSize = null)
+    public static Task<RawRespClient> Connect(int port, int? receiveBufferSize = null) => Connect(IPAddress.Loopback, port, receiveBufferSize);
+
+    /// <summary>Connects to host:port (an IP address, e.g. a node in a network namespace).</summary>
+    public static Task<RawRespClient> Connect(string host, int port) => Connect(IPAddress.Parse(host), port, null);
+
+    private static async Task<RawRespClient> Connect(IPAddress address, int port, int? receiveBufferSize)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (receiveBufferSize is { } size)
@@ -36,7 +41,7 @@ public sealed class RawRespClient : IAsyncDisposable
         try
         {
             using var cts = new CancellationTokenSource(DefaultTimeout);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token);
+            await socket.ConnectAsync(new IPEndPoint(address, port), cts.Token);
         }
         catch
         {
