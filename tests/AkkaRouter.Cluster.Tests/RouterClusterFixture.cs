@@ -6,7 +6,8 @@ namespace AkkaRouter.Cluster.Tests;
 /// <summary>
 /// The cluster the scenarios share: router-1 (the seed, hocon/seed-router.conf), router-2
 /// (hocon/router.conf) and backend-1..3 (hocon/backend-sidecar.conf), all on 127.0.0.1.
-/// Backends front "services" on free ports nothing listens on: RESP scenarios only name them.
+/// Each backend fronts a real HTTP service (<see cref="BackendService"/>, in the test process) on the
+/// endpoint it advertises, answering with the backend's name, so the routers' HTTP edges can forward to it.
 /// </summary>
 public sealed class RouterClusterFixture : IAsyncLifetime
 {
@@ -16,6 +17,9 @@ public sealed class RouterClusterFixture : IAsyncLifetime
     public ClusterHarness Cluster { get; } = new();
     public ClusterNode Router1 => Cluster["router-1"];
     public ClusterNode Router2 => Cluster["router-2"];
+
+    /// <summary>Each backend's HTTP service, by backend name.</summary>
+    public ConcurrentDictionary<string, BackendService> Services { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Owners of <see cref="Keys"/> just before scenario 4 crashed backend-3 (scenario 5 compares against them).</summary>
     public string[]? OwnersBeforeCrash { get; set; }
@@ -31,20 +35,28 @@ public sealed class RouterClusterFixture : IAsyncLifetime
             await seed.WaitUntilUp(ClusterHarness.StartTimeout);
             Cluster.StartRouter("router-2");
             for (var i = 1; i <= 3; i++)
-                Cluster.StartBackend($"backend-{i}", ServiceEndpoint());
+                await StartBackend($"backend-{i}");
             await Task.WhenAll(Cluster.Nodes.Select(n => n.WaitUntilUp(ClusterHarness.StartTimeout)));
             await Cluster.WaitForAgreement(3, ClusterHarness.StartTimeout);
         }
         catch (Exception e)
         {
             var output = Cluster.Output();
-            await Cluster.DisposeAsync();
+            await DisposeAsync();
             throw new InvalidOperationException($"the cluster did not start: {e.Message}\n{output}", e);
         }
     }
 
-    /// <summary>A "service" endpoint for a backend: a free port on 127.0.0.1.</summary>
-    public static string ServiceEndpoint() => $"127.0.0.1:{FreePorts.Next()}";
+    /// <summary>Starts a backend's HTTP service on a free port of 127.0.0.1, then its sidecar node advertising that endpoint.</summary>
+    public async Task<ClusterNode> StartBackend(string name)
+    {
+        var service = await BackendService.Start(name, FreePorts.Next());
+        Services[name] = service;
+        return Cluster.StartBackend(name, service.Endpoint);
+    }
+
+    /// <summary>The name of the backend whose service listens on <paramref name="endpoint"/>.</summary>
+    public string NameOf(string endpoint) => Services.Values.Single(s => s.Endpoint == endpoint).Name;
 
     /// <summary>Owners of all <see cref="Keys"/> according to <paramref name="router"/> (pipelined MGETs).</summary>
     public static async Task<string[]> Owners(ClusterNode router)
@@ -60,5 +72,10 @@ public sealed class RouterClusterFixture : IAsyncLifetime
         return (await client.RingInfo())["checksum"];
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        foreach (var service in Services.Values)
+            await service.DisposeAsync();
+    }
 }

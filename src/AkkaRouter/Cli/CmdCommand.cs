@@ -24,7 +24,7 @@ public static class CmdCommand
         var command = rest.ToArray();
 
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += (_, e) => OnInterrupt(e, cancel);
         try
         {
             using var client = await PaletteClient.Connect(host, port, cancel.Token);
@@ -69,26 +69,58 @@ public static class CmdCommand
     private static async Task<bool> Execute(PaletteClient client, IReadOnlyList<string> command, CancellationToken cancel)
     {
         await client.Send(command, cancel);
-        var verb = string.Join(' ', command.Take(2)).ToLowerInvariant();
-        var streaming = verb is "cluster tail" or "ring tail";
         try
         {
-            do
+            if (!PaletteCatalog.IsStreaming(string.Join(' ', command.Take(2))))
             {
                 var text = await client.Receive(cancel);
                 if (text is null)
-                    return !streaming ? Fail("the command palette closed the connection") : true;
+                    return Fail("the command palette closed the connection");
                 Console.Out.Write(text);
-                Console.Out.Flush();
+                return true;
             }
-            while (streaming);
-            return true;
+            return await Stream(client, cancel);
         }
         catch (PaletteClientError e)
         {
             WriteError(e.Message);
             return false;
         }
+    }
+
+    // Ctrl+C during a stream asks the palette to end it (it answers +OK) and returns to the prompt,
+    // or ends a one-shot `akkarouter cmd ... tail` with exit code 0.
+    private static async Task<bool> Stream(PaletteClient client, CancellationToken cancel)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _streamStop = stop;
+        try
+        {
+            _ = stop.Task.ContinueWith(_ => client.StopStream(), TaskScheduler.Default);
+            while (await client.ReceiveReply(cancel) is { } reply)
+            {
+                if (reply.IsStatus)
+                    return true;
+                Console.Out.Write(reply.Text);
+                Console.Out.Flush();
+            }
+            return true;
+        }
+        finally
+        {
+            _streamStop = null;
+        }
+    }
+
+    private static volatile TaskCompletionSource? _streamStop;
+
+    private static void OnInterrupt(ConsoleCancelEventArgs e, CancellationTokenSource cancel)
+    {
+        e.Cancel = true;
+        if (_streamStop is { } stop)
+            stop.TrySetResult();
+        else
+            cancel.Cancel();
     }
 
     private static async Task Interactive(PaletteClient client, string address, CancellationTokenSource cancel)

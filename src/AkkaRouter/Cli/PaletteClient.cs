@@ -7,12 +7,17 @@ namespace AkkaRouter.Cli;
 public sealed class PaletteClient : IDisposable
 {
     private readonly TcpClient _tcp;
+    private readonly NetworkStream _network;
+
+    // Reads are buffered; writes go straight to the socket, so stopping a stream (a write) can
+    // happen while a read is pending, which a BufferedStream does not allow.
     private readonly Stream _stream;
 
     private PaletteClient(TcpClient tcp)
     {
         _tcp = tcp;
-        _stream = new BufferedStream(tcp.GetStream());
+        _network = tcp.GetStream();
+        _stream = new BufferedStream(_network);
     }
 
     /// <summary>Connects to HOST:PORT, with a message naming the address when nothing listens there.</summary>
@@ -36,16 +41,29 @@ public sealed class PaletteClient : IDisposable
         var frame = new StringBuilder().Append('*').Append(args.Count).Append("\r\n");
         foreach (var arg in args)
             frame.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        await _stream.WriteAsync(Encoding.UTF8.GetBytes(frame.ToString()), cancel);
-        await _stream.FlushAsync(cancel);
+        await _network.WriteAsync(Encoding.UTF8.GetBytes(frame.ToString()), cancel);
+    }
+
+    /// <summary>Asks the palette to end the running stream; it answers +OK once it has.</summary>
+    public async Task StopStream()
+    {
+        await _network.WriteAsync(new[] { Palette.PaletteSession.StopStream });
     }
 
     /// <summary>Reads one reply: the text of a bulk/simple string, or throws <see cref="PaletteClientError"/> for an error reply.</summary>
-    public async Task<string?> Receive(CancellationToken cancel)
+    public async Task<string?> Receive(CancellationToken cancel) => (await ReceiveReply(cancel))?.Text;
+
+    /// <summary>Reads one reply, telling a status line (+OK) from text.</summary>
+    public async Task<PaletteReply?> ReceiveReply(CancellationToken cancel)
     {
         var line = await ReadLine(cancel);
         if (line is null)
             return null;
+        return line[0] == '+' ? new PaletteReply(line[1..], IsStatus: true) : new PaletteReply(await Text(line, cancel), IsStatus: false);
+    }
+
+    private async Task<string> Text(string line, CancellationToken cancel)
+    {
         switch (line[0])
         {
             case '+': return line[1..] + "\n";
@@ -88,6 +106,9 @@ public sealed class PaletteClient : IDisposable
         _tcp.Dispose();
     }
 }
+
+/// <summary>One reply: a status line (+OK) or the text of an answer.</summary>
+public sealed record PaletteReply(string Text, bool IsStatus);
 
 /// <summary>An error the palette answered, or a connection problem, shown to the operator as one line.</summary>
 public sealed class PaletteClientError(string message) : Exception(message);

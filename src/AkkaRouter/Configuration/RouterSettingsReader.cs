@@ -63,22 +63,9 @@ public static class RouterSettingsReader
 
     private static IReadOnlyList<Backend> ReadStaticBackends(Config config)
     {
-        const string key = "akka-router.static-backends";
-        var value = Read(config, key, c => c.GetValue(key));
-        // Akka's HOCON reports an empty list as neither empty nor an array: it is one empty HoconArray.
-        if (value is null || value.IsEmpty || value.Values is [Akka.Configuration.Hocon.HoconArray { Count: 0 }])
-            return [];
-        if (!value.IsArray())
-            throw new ConfigurationError(key, "must be a list of { endpoint = \"host:port\", zone = \"...\", weight = 1.0 }");
-        var backends = new List<Backend>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        var items = value.GetArray();
-        for (var i = 0; i < items.Count; i++)
+        return ReadObjectList(config, "akka-router.static-backends", "{ endpoint = \"host:port\", zone = \"...\", weight = 1.0 }", (item, itemKey, _) =>
         {
-            var itemKey = $"{key}[{i}]";
-            if (!items[i].IsObject())
-                throw new ConfigurationError(itemKey, "must be an object like { endpoint = \"host:port\" }");
-            var item = new Config(new Akka.Configuration.Hocon.HoconRoot(items[i]));
             var endpoint = ReadString(item, "endpoint", itemKey + ".endpoint");
             if (endpoint.Length == 0)
                 throw new ConfigurationError(itemKey + ".endpoint", "required (\"host:port\")");
@@ -88,9 +75,29 @@ public static class RouterSettingsReader
             if (!ids.Add(id))
                 throw new ConfigurationError(itemKey, $"duplicate backend id '{id}'");
             var weight = item.HasPath("weight") ? ReadWeight(item, "weight", itemKey + ".weight") : 1.0;
-            backends.Add(new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone")));
+            return new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone"));
+        });
+    }
+
+    // A list of objects, each read with its own key ("akka-router.x[2]") so errors name the entry.
+    private static IReadOnlyList<T> ReadObjectList<T>(Config config, string key, string example, Func<Config, string, int, T> readItem)
+    {
+        var value = Read(config, key, c => c.GetValue(key));
+        // Akka's HOCON reports an empty list as neither empty nor an array: it is one empty HoconArray.
+        if (value is null || value.IsEmpty || value.Values is [Akka.Configuration.Hocon.HoconArray { Count: 0 }])
+            return [];
+        if (!value.IsArray())
+            throw new ConfigurationError(key, $"must be a list of {example}");
+        var items = value.GetArray();
+        var result = new List<T>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var itemKey = $"{key}[{i}]";
+            if (!items[i].IsObject())
+                throw new ConfigurationError(itemKey, $"must be an object like {example}");
+            result.Add(readItem(new Config(new Akka.Configuration.Hocon.HoconRoot(items[i])), itemKey, i));
         }
-        return backends;
+        return result;
     }
 
     private static RespServerSettings ReadRespServer(Config config)
@@ -122,22 +129,9 @@ public static class RouterSettingsReader
             DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")));
     }
 
-    private static IReadOnlyList<HttpRouteSettings> ReadHttpRoutes(Config config)
-    {
-        const string key = "akka-router.http.routes";
-        var value = Read(config, key, c => c.GetValue(key));
-        if (value is null || value.IsEmpty || value.Values is [Akka.Configuration.Hocon.HoconArray { Count: 0 }])
-            return [];
-        if (!value.IsArray())
-            throw new ConfigurationError(key, "must be a list of { path = \"^/regex\", host = \"...\", key = \"path:1\" }");
-        var items = value.GetArray();
-        var routes = new List<HttpRouteSettings>(items.Count);
-        for (var i = 0; i < items.Count; i++)
+    private static IReadOnlyList<HttpRouteSettings> ReadHttpRoutes(Config config) =>
+        ReadObjectList(config, "akka-router.http.routes", "{ path = \"^/documents/([^/]+)\", host = \"...\", key = \"path:1\" }", (item, itemKey, i) =>
         {
-            var itemKey = $"{key}[{i}]";
-            if (!items[i].IsObject())
-                throw new ConfigurationError(itemKey, "must be an object like { path = \"^/documents/([^/]+)\", key = \"path:1\" }");
-            var item = new Config(new Akka.Configuration.Hocon.HoconRoot(items[i]));
             var pathText = ReadString(item, "path", itemKey + ".path");
             Regex? path = null;
             if (pathText.Length > 0)
@@ -152,10 +146,8 @@ public static class RouterSettingsReader
                 }
             }
             var (source, name) = ParseKeySource(ReadString(item, "key", itemKey + ".key"), path, itemKey + ".key");
-            routes.Add(new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name));
-        }
-        return routes;
-    }
+            return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name);
+        });
 
     private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)
     {

@@ -48,7 +48,6 @@ public sealed class RingActor : ReceiveActor
             _unreachable.Remove(e.Member.UniqueAddress);
             Update($"reachable {e.Member.Address}");
         });
-        Receive<GetRing>(_ => Sender.Tell(_view.Current));
     }
 
     /// <summary>Props for the ring actor.</summary>

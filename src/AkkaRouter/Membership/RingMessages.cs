@@ -9,8 +9,3 @@ namespace AkkaRouter.Membership;
 /// <param name="Reason">The membership change that caused it, for logs and the command palette.</param>
 public sealed record RingChanged(RingSnapshot Previous, RingSnapshot Current, RingMovement Movement, string Reason);
 
-/// <summary>Asks the ring actor for its current snapshot (replies with <see cref="RingSnapshot"/>).</summary>
-public sealed record GetRing
-{
-    public static readonly GetRing Instance = new();
-}

@@ -11,9 +11,18 @@ public sealed class PaletteCatalog
     {
         var help = new PaletteCommand("help", "help", "this list", _ => Task.FromResult(Help()));
         _commands = [.. cluster.Commands, .. ring.Commands, .. actor.Commands, .. log.Commands, help];
+        // The client completes and streams from the static lists; they must name exactly these commands.
+        if (!_commands.Select(c => c.Verb).SequenceEqual(Names) || !_commands.Where(c => c.IsStreaming).Select(c => c.Verb).SequenceEqual(StreamingNames))
+            throw new InvalidOperationException("PaletteCatalog.Names or StreamingNames no longer match the palette's commands");
     }
 
-    /// <summary>The command names, for completion in the interactive client.</summary>
+    /// <summary>Commands that stream until interrupted.</summary>
+    public static readonly string[] StreamingNames = ["cluster tail", "ring tail"];
+
+    /// <summary>True when the words name a streaming command (the client then reads until it stops the stream).</summary>
+    public static bool IsStreaming(string verb) => StreamingNames.Contains(verb.ToLowerInvariant());
+
+    /// <summary>The command names, in catalog order, for completion in the interactive client.</summary>
     public static readonly string[] Names =
     [
         "cluster show", "cluster status", "cluster leader", "cluster join", "cluster leave", "cluster down",

@@ -118,8 +118,7 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
                 writer.BulkString(await found.Run!(parsed));
                 return true;
             }
-            await Stream(found, parsed, writer);
-            return false;
+            return await Stream(found, parsed, writer);
         }
         catch (PaletteUsageError e)
         {
@@ -134,15 +133,19 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
         }
     }
 
-    private async Task Stream(PaletteCommand command, PaletteArguments args, RespWriter writer)
+    /// <summary>Byte a client sends to end a stream and keep the session (`akkarouter cmd` sends it on Ctrl+C).</summary>
+    public const byte StopStream = (byte)'\n';
+
+    // Streams until the client sends StopStream (answered with +OK, the session goes on) or goes
+    // away (the session ends). Returns whether the session goes on.
+    private async Task<bool> Stream(PaletteCommand command, PaletteArguments args, RespWriter writer)
     {
-        using var disconnected = new CancellationTokenSource();
-        // Any byte from the client, or its disconnect, ends the stream.
-        var watch = socket.ReceiveAsync(new byte[1].AsMemory(), SocketFlags.None).AsTask()
-            .ContinueWith(_ => disconnected.Cancel(), TaskScheduler.Default);
+        using var stop = new CancellationTokenSource();
+        var received = socket.ReceiveAsync(new byte[1].AsMemory(), SocketFlags.None).AsTask();
+        var watch = received.ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
         try
         {
-            await foreach (var line in command.Stream!(args, disconnected.Token))
+            await foreach (var line in command.Stream!(args, stop.Token))
             {
                 writer.BulkString(line);
                 await Flush();
@@ -151,7 +154,13 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
         catch (OperationCanceledException)
         {
         }
-        GC.KeepAlive(watch);
+        await watch;
+        if (received.IsCompletedSuccessfully && received.Result == 1)
+        {
+            writer.Raw(RespLiterals.Ok);
+            return true;
+        }
+        return false;
     }
 
     private async Task Flush()

@@ -9,7 +9,8 @@ public sealed record NodePlacement(string Host, int RemotingPort, string? Namesp
 /// <summary>
 /// Starts a cluster of real `akkarouter run` processes from the SHIPPED HOCON files
 /// (hocon/seed-router.conf, hocon/router.conf, hocon/backend-sidecar.conf), each layered with a
-/// small override file (remoting port; RESP, HTTP, command and management ports 0) and the same
+/// small override file (remoting port; RESP, HTTP, command and management ports 0; the HTTP edge's
+/// debug header on) and the same
 /// environment overrides docker/docker-compose.yml sets (hostname, seed nodes, service endpoint,
 /// RESP host). Always kills every process it started, also when the test host itself exits.
 /// </summary>
@@ -83,6 +84,8 @@ public sealed class ClusterHarness : IAsyncDisposable
             # per-test ports, layered over hocon/{{shippedConfig}}
             akka.remote.dot-netty.tcp.port = {{placement.RemotingPort}}
             akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
+            # responses name the backend(s) the edge tried (X-AkkaRouter-Backend): HttpLoad counts failovers with it
+            akka-router.http.debug-headers = on
             """;
         var spec = new NodeSpec(name, shippedConfig, isRouter, placement.Host, placement.RemotingPort, serviceEndpoint,
             placement.Namespace, environment);

@@ -58,6 +58,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
     /// <summary>The RESP port the node logged it bound (routers only; read from the log).</summary>
     public int RespPort { get; private set; }
 
+    /// <summary>The HTTP edge port the node logged it bound (read from the log; 0 until then).</summary>
+    public int HttpPort { get; private set; }
+
     /// <summary>The executable built beside the test assembly: the one `dotnet publish src/AkkaRouter` ships.</summary>
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "akkarouter");
 
@@ -116,6 +119,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
         Add($"---- harness: starting incarnation {incarnation}: {info.FileName} {string.Join(' ', info.ArgumentList)}");
         ExitedAt = null;
         RespPort = 0;
+        HttpPort = 0;
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -129,6 +133,8 @@ public sealed partial class ClusterNode : IAsyncDisposable
         var line = new LogLine(DateTime.UtcNow, text);
         if (RespListening().Match(text) is { Success: true } m)
             RespPort = int.Parse(m.Groups[1].Value);
+        else if (HttpListening().Match(text) is { Success: true } h)
+            HttpPort = int.Parse(h.Groups[1].Value);
         lock (_gate)
             _lines.Add(line);
     }
@@ -157,14 +163,17 @@ public sealed partial class ClusterNode : IAsyncDisposable
         return found!;
     }
 
-    /// <summary>Waits until the node is an Up member (and, on a router, until its RESP port is bound).</summary>
+    /// <summary>Waits until the node is an Up member (and, on a router, until its RESP and HTTP edge ports are bound).</summary>
     public async Task WaitUntilUp(TimeSpan timeout, int from = 0)
     {
         await WaitForLine(l => l.Contains(" is Up with roles [", StringComparison.Ordinal) || HasExited, timeout, "member Up", from);
         if (HasExited)
             throw new InvalidOperationException($"{Name} exited with code {ExitCode} before it was Up");
         if (Spec.IsRouter)
+        {
             await Eventually.True(() => RespPort != 0, timeout, $"{Name}: RESP port bound");
+            await Eventually.True(() => HttpPort != 0, timeout, $"{Name}: HTTP edge port bound");
+        }
     }
 
     /// <summary>kill -9: the process dies without leaving the cluster. Returns when the signal was sent.</summary>
@@ -264,4 +273,7 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     [GeneratedRegex(@"RESP lookups listening on \S+:(\d+)")]
     private static partial Regex RespListening();
+
+    [GeneratedRegex(@"HTTP edge listening on \S+:(\d+)")]
+    private static partial Regex HttpListening();
 }

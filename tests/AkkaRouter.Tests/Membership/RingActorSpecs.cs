@@ -136,12 +136,27 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         Assert.Single(checksums);
     }
 
-    [Fact(DisplayName = "GetRing replies with the current snapshot")]
-    public async Task GetRing_replies_with_snapshot()
+    [Fact(DisplayName = "A node that cannot see a majority of the members publishes an empty ring until the majority is back")]
+    public void Minority_side_refuses_to_answer()
     {
-        var ring = StartRing(new Backend("s", "10.0.0.9:8081"));
-        ExpectRing(r => r.Count == 1);
-        var snapshot = await ring.Ask<RingSnapshot>(GetRing.Instance, TimeSpan.FromSeconds(5));
-        Assert.Same(_view.Current, snapshot);
+        var ring = StartRing();
+        var routers = new[] { ClusterEvents.Member(5000, MemberStatus.Up, null, 1, "router"), ClusterEvents.Member(5009, MemberStatus.Up, null, 1, "router") };
+        var backends = Enumerable.Range(1, 3).Select(i => ClusterEvents.Backend(5000 + i, $"10.0.0.{i}:8081")).ToArray();
+        foreach (var m in routers.Concat(backends))
+            ring.Tell(new MemberUp(m));
+        ExpectRing(r => r.Count == 3);
+
+        // One unreachable of five: still the majority side, the backend just leaves the ring.
+        ring.Tell(new UnreachableMember(backends[0]));
+        Assert.Equal(["10.0.0.2:8081", "10.0.0.3:8081"], Ids(ExpectRing(r => r.Count == 2).Current));
+
+        // Three of five unreachable: this node is in the minority and stops answering.
+        ring.Tell(new UnreachableMember(backends[1]));
+        ring.Tell(new UnreachableMember(routers[1]));
+        var refused = ExpectRing(r => r.IsEmpty);
+        Assert.Contains("majority of the cluster is unreachable", refused.Reason);
+
+        ring.Tell(new ReachableMember(routers[1]));
+        Assert.Equal(["10.0.0.3:8081"], Ids(ExpectRing(r => r.Count == 1).Current));
     }
 }

@@ -146,6 +146,31 @@ public class PaletteCommandSpecs(PaletteCluster cluster) : IClassFixture<Palette
         Assert.All(lines, l => Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} Member(Up|Joined) akka\.tcp://", l));
     }
 
+    [Fact(DisplayName = "A stream ends when the client sends a newline: the palette answers +OK and the session goes on")]
+    public async Task Stream_stops_and_session_continues()
+    {
+        await using var client = await RawRespClient.Connect(cluster.RouterCmdPort);
+        await client.Send(RawRespClient.Encode("ring", "tail"));
+        Assert.Contains("Ring v", Assert.IsType<string>(await client.ReadReply()));
+        await client.Send("\n");
+        object? reply;
+        do reply = await client.ReadReply();
+        while (reply is string line && line.Contains("Ring v"));
+        Assert.Equal("OK", reply);
+        Assert.Equal("PONG", await client.Command("PING"));
+    }
+
+    [Fact(DisplayName = "Ctrl+C ends a one-shot `akkarouter cmd ... ring tail` cleanly with exit code 0")]
+    public async Task Ctrl_c_ends_a_tail()
+    {
+        await using var tail = ToolProcess.Start(NodeProcess.Executable, "cmd", cluster.RouterCmd, "ring", "tail");
+        Assert.Contains("Ring v", await tail.NextLine(TimeSpan.FromSeconds(20)));
+        Posix.Kill(tail.Pid, Posix.SIGINT);
+        var result = await tail.Finish(TimeSpan.FromSeconds(20));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("", result.Stderr);
+    }
+
     [Fact(DisplayName = "The interactive prompt reads commands from a pipe and answers each")]
     public async Task Interactive_prompt_from_a_pipe()
     {

@@ -23,6 +23,8 @@ public sealed class ToolProcess : IAsyncDisposable
 
     private ToolProcess(Process process) => _process = process;
 
+    public int Pid => _process.Id;
+
     /// <summary>Starts the tool with redirected stdin/stdout/stderr (so redis-cli does not see a terminal).</summary>
     public static ToolProcess Start(string tool, params string[] args)
     {
