@@ -54,57 +54,12 @@ fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 command -v dotnet >/dev/null || { echo "http-vs-nginx: dotnet not found" >&2; exit 1; }
 
-work="$(mktemp -d /tmp/http-vs-nginx.XXXXXX)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for() {   # SECONDS WHAT COMMAND...
-  local seconds="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then echo "http-vs-nginx: timed out waiting for $what" >&2; return 1; fi
-    sleep 0.1
-  done
-}
-
-cpu_ticks() {   # utime+stime of PID and its children threads (fields 14, 15 of /proc/PID/stat)
-  local total=0 pid stat rest
-  for pid in "$@"; do
-    stat="$(cat "/proc/$pid/stat")"; rest="${stat##*) }"
-    # shellcheck disable=SC2086
-    set -- $rest
-    total=$((total + ${12} + ${13}))
-  done
-  echo "$total"
-}
-clk_tck="$(getconf CLK_TCK)"
+bench=http-vs-nginx
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
 # --- 1. publish ---------------------------------------------------------------------------------
-if [ -n "${ROUTER_EXE:-}" ]; then
-  router_exe="$ROUTER_EXE"
-else
-  publish="$root/artifacts/http-vs-nginx/publish"
-  echo "== publishing src/AkkaRouter (Release) to $publish"
-  dotnet publish "$root/src/AkkaRouter" -c Release -o "$publish" -nologo -v quiet -clp:ErrorsOnly >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
-  router_exe="$publish/akkarouter"
-fi
-[ -x "$router_exe" ] || { echo "http-vs-nginx: $router_exe not built" >&2; exit 1; }
+publish_router
 
 # --- 2. three backends --------------------------------------------------------------------------
 start_nginx() {   # NAME CONFIG-BODY; echoes the master pid

@@ -52,69 +52,19 @@ for tool in dotnet redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "resp-vs-redis: '$tool' not found (Debian: apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 
-work="$(mktemp -d /tmp/resp-vs-redis.XXXXXX)"
-redis_pid=""
-router_pid=""
-cleanup() {
-  local pid
-  for pid in "$router_pid" "$redis_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || echo $((20000 + RANDOM % 20000))
-}
-
-# Waits until CONDITION (a command) succeeds, at most SECONDS; fails naming WHAT.
-wait_for() {
-  local seconds="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then echo "resp-vs-redis: timed out waiting for $what" >&2; return 1; fi
-    sleep 0.1
-  done
-}
-
-# utime + stime of PID in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after the
-# command name, which may itself contain spaces).
-cpu_ticks() {
-  local stat rest
-  stat="$(cat "/proc/$1/stat")"
-  rest="${stat##*) }"
-  # shellcheck disable=SC2086
-  set -- $rest
-  echo $(( ${12} + ${13} ))
-}
-clk_tck="$(getconf CLK_TCK)"
+bench=resp-vs-redis
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
 # --- 1. publish ---------------------------------------------------------------------------------
-if [ -n "${ROUTER_EXE:-}" ]; then
-  router_exe="$ROUTER_EXE"
-  echo "== using $router_exe (ROUTER_EXE; not publishing)"
-else
-  publish="$root/artifacts/resp-vs-redis/publish"
-  echo "== publishing src/AkkaRouter (Release) to $publish"
-  dotnet publish "$root/src/AkkaRouter" -c Release -o "$publish" -nologo -v quiet -clp:ErrorsOnly >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
-  router_exe="$publish/akkarouter"
-fi
-[ -x "$router_exe" ] || { echo "resp-vs-redis: $router_exe not built" >&2; exit 1; }
+publish_router
 
 # --- 2. redis-server ----------------------------------------------------------------------------
 redis_port="$(free_port)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
   --dir "$work" --logfile "$work/redis.log" --daemonize no &
 redis_pid=$!
+pids+=("$redis_pid")
 wait_for 10 "redis-server on port $redis_port" redis-cli -p "$redis_port" ping
 
 # --- 3. akkarouter router node ------------------------------------------------------------------
@@ -134,6 +84,7 @@ akka-router {
 EOF
 "$router_exe" run --config "$work/router.conf" >"$work/router.log" 2>&1 &
 router_pid=$!
+pids+=("$router_pid")
 router_port=""
 deadline=$((SECONDS + 60))
 until router_port="$(grep -o 'RESP lookups listening on [^ ]*' "$work/router.log" | head -n1 | sed 's/.*://')" && [ -n "$router_port" ]; do

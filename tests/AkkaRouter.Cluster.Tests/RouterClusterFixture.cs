@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AkkaRouter.Cluster.Tests.Harness;
 using AkkaRouter.Tests.Support;
 

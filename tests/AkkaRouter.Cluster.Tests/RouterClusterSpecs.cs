@@ -43,7 +43,7 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         var before = await RouterClusterFixture.Owners(fixture.Router1);
 
         var started = DateTime.UtcNow;
-        var joiner = Cluster.StartBackend("backend-4", RouterClusterFixture.ServiceEndpoint());
+        var joiner = await fixture.StartBackend("backend-4");
         await joiner.WaitUntilUp(ClusterHarness.StartTimeout);
         await Cluster.WaitForAgreement(4, Deadline);
         output.WriteLine($"timing: backend-4 process start -> on both routers' rings: {Since(started, RingReached(4, started))}");
@@ -62,33 +62,48 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         Assert.True(fraction > 0, "no key moved to the new backend");
     });
 
-    [Fact(DisplayName = "3. Graceful leave: SIGTERM on a backend under RESP load loses no lookup and the node exits 0"), Scenario(3)]
+    [Fact(DisplayName = "3. Graceful leave: SIGTERM on a backend under RESP and HTTP load loses no lookup and no request, and the node exits 0"), Scenario(3)]
     public Task Graceful_leave_under_load_loses_no_lookup() => Cluster.Run(output, async () =>
     {
         var leaver = Cluster.Nodes.FirstOrDefault(n => n.Name == "backend-4" && !n.HasExited);
         if (leaver is null)
         {
-            leaver = Cluster.StartBackend("backend-4b", RouterClusterFixture.ServiceEndpoint());
+            leaver = await fixture.StartBackend("backend-4b");
             await leaver.WaitUntilUp(ClusterHarness.StartTimeout);
         }
         await Cluster.WaitForAgreement(4, Deadline);
+        var service = fixture.Services[leaver.Name];
 
         await using var load1 = LookupLoad.Start(fixture.Router1);
         await using var load2 = LookupLoad.Start(fixture.Router2);
+        await using var http = HttpLoad.Start(Cluster.Routers, RouterClusterFixture.Keys);
         await load1.AnsweredAtLeast(1000, Deadline);
         await load2.AnsweredAtLeast(1000, Deadline);
+        await http.AnsweredAtLeast(500, Deadline);
 
         var terminated = leaver.Terminate();
         var exitCode = await leaver.WaitForExit(ShutdownTimeout);
         var exited = leaver.ExitedAt ?? DateTime.UtcNow;
         await Cluster.WaitForAgreement(3, Deadline);
+        // The sidecar is gone and no router sends it anything: its service may go (in-flight requests drain).
+        await service.Stop(TimeSpan.FromSeconds(5));
         await load1.AnsweredAtLeast(1000, Deadline);
         await load2.AnsweredAtLeast(1000, Deadline);
+        await http.AnsweredAtLeast(500, Deadline);
+        await http.Stop();
 
+        var results = http.Results;
+        var byLeaver = results.Where(r => r.ServedBy == leaver.Name).ToArray();
+        var failedOver = results.Count(r => r.Tried.Length > 1);
         output.WriteLine($"timing: SIGTERM -> off both routers' rings: {Since(terminated, RingReached(3, terminated))}; SIGTERM -> process exit: {(exited - terminated).TotalMilliseconds:0} ms");
         output.WriteLine($"lookups answered during the leave: router-1 {load1.Answers}, router-2 {load2.Answers}; failures {load1.FailureCount + load2.FailureCount}");
+        output.WriteLine($"HTTP requests during the leave: {results.Count} sent through both edges, {http.FailureCount} failed, {failedOver} retried on another backend; " +
+            $"served by {string.Join(", ", http.ServedBy().OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}");
+        output.WriteLine($"{leaver.Name}'s service: last request served {Since(terminated, byLeaver.Select(r => r.At).DefaultIfEmpty().Max())} after SIGTERM");
         Assert.True(exitCode == 0, $"{leaver.Name} exited with {exitCode}");
         Assert.True(load1.FailureCount + load2.FailureCount == 0, "failed lookups:\n" + load1.FailureSample + "\n" + load2.FailureSample);
+        Assert.True(http.FailureCount == 0, $"{http.FailureCount} of {results.Count} HTTP requests failed:\n" + http.FailureSample);
+        Assert.True(byLeaver.Length > 0, $"no HTTP request reached {leaver.Name} before it left: the load did not cover it");
         var live = Cluster.Backends.Where(b => !b.HasExited).Select(b => b.Spec.ServiceEndpoint!).ToHashSet();
         foreach (var load in new[] { load1, load2 })
         {
@@ -100,29 +115,64 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
                     Assert.True(live.Contains(owner), $"a lookup answered {owner}, which is no live backend");
             }
         }
+        var late = byLeaver.Where(r => r.Sent >= exited).ToArray();
+        Assert.True(late.Length == 0, $"{late.Length} HTTP requests sent after {leaver.Name}'s node exited at {exited:HH:mm:ss.fff} were forwarded to it, e.g. {late.FirstOrDefault()}");
     });
 
-    [Fact(DisplayName = "4. Crash: both routers drop a kill -9'd backend within 5 s with the shipped failure-detector settings"), Scenario(4)]
+    [Fact(DisplayName = "4. Crash: both routers drop a kill -9'd backend within 5 s, and HTTP requests for its keys keep succeeding via failover"), Scenario(4)]
     public Task Crashed_backend_leaves_every_ring_within_5s() => Cluster.Run(output, async () =>
     {
         fixture.ChecksumBeforeCrash = await Cluster.WaitForAgreement(3, Deadline);
-        fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
+        var ownersBefore = fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
         var victim = Cluster["backend-3"];
+        var service = fixture.Services[victim.Name];
 
+        // Keys of every backend, the victim's included (about a third), through both routers' edges.
+        await using var http = HttpLoad.Start(Cluster.Routers, RouterClusterFixture.Keys);
+        await http.AnsweredAtLeast(500, Deadline);
+
+        // The machine dies: the sidecar and the service it fronts go at the same moment.
         var killed = victim.Kill();
+        await service.Crash();
+        var down = DateTime.UtcNow;
         var rings = await Task.WhenAll(Cluster.Routers.Select(r =>
             r.WaitForRing(x => x.At >= killed && x.Backends == 2, Deadline, "without backend-3")));
         var unreachable = Cluster.FirstLine(killed, "UNREACHABLE", victim.Address.Split('@')[1]);
+        await http.AnsweredAtLeast(500, Deadline);
+        await http.Stop();
 
         output.WriteLine($"timing: kill -9 -> first node marks backend-3 UNREACHABLE: {Since(killed, unreachable?.At)}");
         foreach (var (router, ring) in Cluster.Routers.Zip(rings))
             output.WriteLine($"timing: kill -9 -> {router.Name} ring without backend-3: {Since(killed, ring.At)}");
+
+        // HTTP: what happened to requests for the victim's keys while it was down but (for a while) still on the rings.
+        var results = http.Results;
+        var dropped = Cluster.Routers.Zip(rings).ToDictionary(p => p.First.Name, p => p.Second.At);
+        bool VictimKey(HttpResult r) => ownersBefore[r.Key] == victim.Spec.ServiceEndpoint;
+        var before = results.Where(r => r.At < killed).ToArray();
+        var after = results.Where(r => r.Sent >= down).ToArray();
+        var victimKeys = after.Where(VictimKey).ToArray();
+        var retried = victimKeys.Count(r => r.Ok && r.Tried.Length > 1 && r.Tried[0] == victim.Spec.ServiceEndpoint);
+        var whileOnRing = victimKeys.Where(r => r.Sent < dropped[r.Router]).ToArray();
+        output.WriteLine($"HTTP requests: {results.Count} sent through both edges ({before.Length} before the kill, {after.Length} after it), {http.FailureCount} failed");
+        output.WriteLine($"after the kill, {victimKeys.Length} requests were for backend-3's keys: {whileOnRing.Length} sent while backend-3 was still on that router's ring " +
+            $"({retried} refused by backend-3 and retried on the next backend, {whileOnRing.Length - whileOnRing.Count(r => r.Tried.Length > 1)} sent straight to the next backend past its open circuit), " +
+            $"{victimKeys.Length - whileOnRing.Length} after the ring dropped it; served by " +
+            string.Join(", ", victimKeys.Where(r => r.Ok).GroupBy(r => r.ServedBy).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+
         var slowest = rings.Max(r => r.At) - killed;
         Assert.True(slowest <= CrashDetectionBound, $"the last router dropped backend-3 after {slowest.TotalMilliseconds:0} ms (bound {CrashDetectionBound.TotalSeconds} s)");
         Assert.Single(rings.Select(r => r.Checksum).Distinct());
-
         var owners = await RouterClusterFixture.Owners(fixture.Router2);
         Assert.DoesNotContain(victim.Spec.ServiceEndpoint, owners);
+
+        Assert.True(http.FailureCount == 0, $"{http.FailureCount} of {results.Count} HTTP requests failed:\n" + http.FailureSample);
+        // Before the kill the edges forwarded every request to the owner RESP names.
+        var misrouted = before.Where(r => r.ServedBy != fixture.NameOf(ownersBefore[r.Key])).ToArray();
+        Assert.True(misrouted.Length == 0, $"{misrouted.Length} HTTP requests were served by another backend than the key's RESP owner, e.g. {misrouted.FirstOrDefault()}");
+        Assert.True(whileOnRing.Length > 0, "no request for backend-3's keys was sent while it was down and still on a ring: failover was not exercised");
+        Assert.True(retried > 0, "no request for backend-3's keys was refused and retried: failover was not exercised");
+        Assert.DoesNotContain(after, r => r.ServedBy == victim.Name);
     });
 
     [Fact(DisplayName = "5. Restart: the crashed backend, restarted with the same id and endpoint, gets exactly its previous keys back"), Scenario(5)]
@@ -134,11 +184,13 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
             fixture.ChecksumBeforeCrash = await Cluster.WaitForAgreement(3, Deadline);
             fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
             victim.Kill();
+            await fixture.Services[victim.Name].Crash();
             await Cluster.WaitForAgreement(2, Deadline);
         }
 
         var restarted = DateTime.UtcNow;
         var from = victim.LineCount;
+        await fixture.Services[victim.Name].Start();
         await victim.Restart();
         await victim.WaitUntilUp(ClusterHarness.StartTimeout, from);
         var checksum = await Cluster.WaitForAgreement(3, Deadline);
@@ -156,6 +208,17 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
             Assert.True(differing == 0, $"{router.Name}: {differing} of {owners.Length} keys have another owner than before the crash");
         }
         output.WriteLine($"30,000 keys: the same owners as before the crash on both routers; checksum {checksum}");
+
+        // The edges forward backend-3's keys to its restarted service again.
+        foreach (var key in RouterClusterFixture.Keys.Where((_, i) => fixture.OwnersBeforeCrash![i] == victim.Spec.ServiceEndpoint).Take(10))
+        {
+            foreach (var router in Cluster.Routers)
+            {
+                var (status, body) = await HttpLoad.Get(router, key);
+                Assert.True(status == System.Net.HttpStatusCode.OK && body.StartsWith(victim.Name + " ", StringComparison.Ordinal),
+                    $"GET {key} through {router.Name}'s edge: {(int)status} {body.Trim()}");
+            }
+        }
     });
 
     [Fact(DisplayName = "6. Router crash: the other router keeps answering every lookup while router-1 is kill -9'd and downed"), Scenario(6)]

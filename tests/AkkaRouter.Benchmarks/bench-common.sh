@@ -1,0 +1,66 @@
+# Shared part of the side-by-side benchmark scripts (resp-vs-redis.sh, http-vs-nginx.sh); sourced,
+# not run. The sourcing script sets `bench` (its name, for messages) and `root` (the repository)
+# first, and appends the pid of every server it starts to `pids`.
+
+work="$(mktemp -d "/tmp/$bench.XXXXXX")"
+pids=()
+
+# Stops every server (TERM, then KILL after 10 s) and removes the scratch folder, however the script ends.
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+# wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds, at most SECONDS; fails naming WHAT.
+wait_for() {
+  local seconds="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then echo "$bench: timed out waiting for $what" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+
+# cpu_ticks PID...: utime + stime of the processes in clock ticks (fields 14 and 15 of
+# /proc/PID/stat, counted after the command name, which may itself contain spaces).
+cpu_ticks() {
+  local total=0 pid stat rest
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat")"; rest="${stat##*) }"
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+clk_tck="$(getconf CLK_TCK)"
+
+# Sets router_exe: $ROUTER_EXE as given, or src/AkkaRouter published in Release (the executable that ships).
+publish_router() {
+  if [ -n "${ROUTER_EXE:-}" ]; then
+    router_exe="$ROUTER_EXE"
+    echo "== using $router_exe (ROUTER_EXE; not publishing)"
+  else
+    local publish="$root/artifacts/$bench/publish"
+    echo "== publishing src/AkkaRouter (Release) to $publish"
+    dotnet publish "$root/src/AkkaRouter" -c Release -o "$publish" -nologo -v quiet -clp:ErrorsOnly >"$work/publish.log" 2>&1 \
+      || { cat "$work/publish.log" >&2; exit 1; }
+    router_exe="$publish/akkarouter"
+  fi
+  [ -x "$router_exe" ] || { echo "$bench: $router_exe not built" >&2; exit 1; }
+}
