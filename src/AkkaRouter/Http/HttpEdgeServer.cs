@@ -36,6 +36,10 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Services.AddHttpForwarder();
+        // Request handling runs on the socket's epoll thread (inline socket completions are on, see RuntimeTuning)
+        // instead of hopping to the thread pool twice per request: the handler never blocks (snapshots, Tell,
+        // async YARP). Measured with http-vs-nginx.sh on 2 cores (with one epoll thread): +9% req/s, -21% CPU per request.
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
