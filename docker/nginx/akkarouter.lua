@@ -1,8 +1,10 @@
--- AkkaRouter lookup for nginx: asks an AkkaRouter node "who owns this key?" over RESP (`GET key`
--- answers the owner's "host:port") and leaves the answer in $akkarouter_owner for proxy_pass.
+-- AkkaRouter lookup for nginx: asks an AkkaRouter node over RESP for the key's preference list
+-- (`RING.LOOKUP key 2` answers the owner's "host:port" and the next backend's, in one round trip),
+-- leaves them in $akkarouter_owner and $akkarouter_next, and picks the peer in balancer_by_lua: the
+-- owner first, the next backend when nginx could not get a response from the owner.
 --
--- Loaded once per worker through `require "akkarouter"` (see akkarouter.conf); everything here
--- runs in the access phase, so the lookup never blocks the worker: cosockets are non-blocking.
+-- Loaded once per worker through `require "akkarouter"` (see akkarouter.conf); the lookup runs in
+-- the access phase, so it never blocks the worker: cosockets are non-blocking.
 
 -- OpenResty ships the client as resty.redis; Debian's lua-nginx-redis package installs the same
 -- library (lua-resty-redis) as nginx.redis under /usr/share/lua/5.1. Accept either.
@@ -10,6 +12,7 @@ local ok, redis = pcall(require, "resty.redis")
 if not ok then
     redis = require "nginx.redis"
 end
+local balancer = require "ngx.balancer"
 
 local _M = {}
 
@@ -26,6 +29,10 @@ local POOL_SIZE = 64
 
 local NO_BACKENDS = "ERR no backends in ring"
 
+-- The owner and one fallback: the fallback is where the owner's keys go when it leaves the ring,
+-- so a request it serves in the meantime lands where the key is about to live anyway.
+local PREFERENCE_COUNT = 2
+
 -- lua-resty-redis returns a Redis error reply as the error string without its '-' ("ERR ...",
 -- "NOAUTH ..."), and I/O failures as lower-case words ("timeout", "closed", "connection refused").
 local function is_reply_error(err)
@@ -41,8 +48,15 @@ local function fail(status, cause)
     return ngx.exit(status)
 end
 
--- One GET on one router. Returns owner, nil on success; nil, reply_error for a Redis error reply
--- (the router answered: do not try another); nil, nil, io_error when the router could not be asked.
+-- `red:ring.lookup(...)` is not Lua syntax; lua-resty-redis makes a method for whatever command
+-- name it is indexed with.
+local function ring_lookup(red, key)
+    return red["ring.lookup"](red, key, PREFERENCE_COUNT)
+end
+
+-- One RING.LOOKUP on one router. Returns the preference list (a table of "host:port", at least
+-- the owner) on success; nil, reply_error for a Redis error reply (the router answered);
+-- nil, nil, io_error when the router could not be asked.
 local function ask(host, port, key)
     local red = redis:new()
     red:set_timeout(CONNECT_TIMEOUT)
@@ -52,9 +66,9 @@ local function ask(host, port, key)
     end
     red:set_timeout(READ_TIMEOUT)
 
-    local owner
-    owner, err = red:get(key)
-    if not owner and not is_reply_error(err) and red:get_reused_times() > 0 then
+    local owners
+    owners, err = ring_lookup(red, key)
+    if not owners and not is_reply_error(err) and red:get_reused_times() > 0 then
         -- A pooled connection can be stale (the router restarted or closed it while idle): the
         -- first use then fails with "closed" or "broken pipe". Retry once on a fresh connection
         -- before declaring this router down.
@@ -66,16 +80,16 @@ local function ask(host, port, key)
             return nil, nil, err
         end
         red:set_timeout(READ_TIMEOUT)
-        owner, err = red:get(key)
+        owners, err = ring_lookup(red, key)
     end
 
-    if owner then
+    if owners then
         -- A complete reply leaves the connection clean: hand it back to the pool.
         red:set_keepalive(POOL_IDLE_MS, POOL_SIZE)
-        if owner == ngx.null then
+        if type(owners) ~= "table" or type(owners[1]) ~= "string" then
             return nil, "empty reply"
         end
-        return owner
+        return owners
     end
     if is_reply_error(err) then
         -- A Redis error reply ("ERR ...", "NOAUTH ..."): the stream is still in sync, keep it.
@@ -87,9 +101,16 @@ local function ask(host, port, key)
     return nil, nil, err
 end
 
+-- ngx.balancer takes IP addresses only ("10.0.0.5:8081", "[::1]:8081").
+local function is_address(endpoint)
+    local host = endpoint:match("^(.-):%d+$") or ""
+    return host:match("^%d+%.%d+%.%d+%.%d+$") ~= nil or host:match("^%[.*%]$") ~= nil
+end
+
 -- Access-phase handler. `routers` is a space-separated list of "host:port", tried in order: the
 -- first that answers decides. The key is the whole normalised path ($uri, no query string), the
 -- same key the router's own HTTP edge takes by default, so both fronts agree on the owner.
+-- Returns true when the owner is an IP address (the balancer can take it), false for a host name.
 function _M.lookup(routers)
     local key = ngx.var.uri
     local failures = {}
@@ -99,10 +120,17 @@ function _M.lookup(routers)
         if not host then
             return fail(500, "bad router address '" .. router .. "' (want host:port)")
         end
-        local owner, reply_error, io_error = ask(host, tonumber(port), key)
-        if owner then
+        local owners, reply_error, io_error = ask(host, tonumber(port), key)
+        if owners then
+            local owner, next_backend = owners[1], owners[2]
             ngx.var.akkarouter_owner = owner
-            return
+            if not is_address(owner) then
+                return false
+            end
+            if type(next_backend) == "string" and is_address(next_backend) then
+                ngx.var.akkarouter_next = next_backend
+            end
+            return true
         end
         if reply_error == NO_BACKENDS then
             -- A router cut off from the majority of its cluster refuses lookups with this same
@@ -123,6 +151,28 @@ function _M.lookup(routers)
     end
     ngx.log(ngx.ERR, "akkarouter: no router answered: ", table.concat(failures, "; "))
     return fail(502, "router unavailable (" .. table.concat(failures, "; ") .. ")")
+end
+
+-- Balancer handler (balancer_by_lua), called once per try: the owner, then (after a failure that
+-- proxy_next_upstream allows to retry) the next backend, on the one extra try set here. nginx also
+-- calls again, without using up a try, when a pooled keep-alive connection turns out to be closed:
+-- with no next backend that goes to the owner again, on a new connection.
+function _M.balance()
+    local peer = ngx.var.akkarouter_owner
+    local next_backend = ngx.var.akkarouter_next
+    if not balancer.get_last_failure() then
+        if next_backend ~= "" then
+            balancer.set_more_tries(1)
+        end
+    elseif next_backend ~= "" then
+        peer = next_backend
+    end
+    local host, port = peer:match("^%[?(.-)%]?:(%d+)$")
+    local set, err = balancer.set_current_peer(host, tonumber(port))
+    if not set then
+        ngx.log(ngx.ERR, "akkarouter: cannot use backend ", peer, ": ", err)
+        return ngx.exit(502)
+    end
 end
 
 return _M
