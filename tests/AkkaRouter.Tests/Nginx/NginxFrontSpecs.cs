@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.RegularExpressions;
 using AkkaRouter.Demo;
 using AkkaRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
@@ -17,14 +16,9 @@ namespace AkkaRouter.Tests.Nginx;
 /// <c>--filter "Requires!=nginx"</c> where nginx cannot be installed.
 /// </remarks>
 [Trait("Requires", "nginx")]
-public partial class NginxFrontSpecs
+public class NginxFrontSpecs
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
-    private const string FreePorts = """
-        akka.remote.dot-netty.tcp.port = 0
-        akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
-        """;
 
     [Fact(DisplayName = "nginx sends each of 200 paths to the backend the router's RESP GET names, pools its router connections, and answers 502 naming the router once it stops")]
     public async Task Nginx_proxies_to_the_owner_and_reports_a_dead_router()
@@ -42,10 +36,9 @@ public partial class NginxFrontSpecs
                 await app.StartAsync();
                 names[new Uri(app.Urls.Single()).Authority] = $"backend-{i}";
             }
-            var staticBackends = string.Join(", ", names.Keys.Select(e => $"{{ endpoint = \"{e}\" }}"));
 
-            await using var router = NodeProcess.Start(["run"], FreePorts, $"akka-router.static-backends = [ {staticBackends} ]");
-            var respPort = await RespPort(router);
+            await using var router = RouterNode.WithStaticBackends(names.Keys);
+            var respPort = await RouterNode.RespPort(router, Deadline);
             using var probe = new RespProbe(respPort);
             await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
 
@@ -101,8 +94,8 @@ public partial class NginxFrontSpecs
     public async Task Nginx_falls_back_to_the_next_router_and_maps_an_empty_ring_to_503()
     {
         RequireNginx();
-        await using var router = NodeProcess.Start(["run"], FreePorts);
-        var respPort = await RespPort(router);
+        await using var router = NodeProcess.Start(["run"], RouterNode.FreePorts);
+        var respPort = await RouterNode.RespPort(router, Deadline);
         using (var probe = new RespProbe(respPort))
             Assert.Equal("-ERR no backends in ring", probe.Call("GET", "/documents/abc"));
 
@@ -124,10 +117,10 @@ public partial class NginxFrontSpecs
         var servicePort = NginxProcess.FreePort();
         await using var service = DemoService.Create("backend-only", servicePort);
         await service.StartAsync();
-        await using var empty = NodeProcess.Start(["run"], FreePorts);
-        await using var healthy = NodeProcess.Start(["run"], FreePorts + $"\nakka-router.static-backends = [ {{ endpoint = \"127.0.0.1:{servicePort}\" }} ]\n");
-        var emptyPort = await RespPort(empty);
-        var healthyPort = await RespPort(healthy);
+        await using var empty = NodeProcess.Start(["run"], RouterNode.FreePorts);
+        await using var healthy = RouterNode.WithStaticBackends([$"127.0.0.1:{servicePort}"]);
+        var emptyPort = await RouterNode.RespPort(empty, Deadline);
+        var healthyPort = await RouterNode.RespPort(healthy, Deadline);
 
         await using var nginx = await NginxProcess.Start([$"127.0.0.1:{emptyPort}", $"127.0.0.1:{healthyPort}"], Deadline);
         using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -142,13 +135,4 @@ public partial class NginxFrontSpecs
         var missing = NginxProcess.MissingPrerequisite();
         Assert.True(missing is null, missing);
     }
-
-    private static async Task<int> RespPort(NodeProcess node)
-    {
-        await node.WaitForOutput("RESP lookups listening on", Deadline);
-        return int.Parse(RespListening().Match(node.Output).Groups[1].Value);
-    }
-
-    [GeneratedRegex(@"RESP lookups listening on [^\s:]+:(\d+)")]
-    private static partial Regex RespListening();
 }

@@ -21,13 +21,30 @@ public sealed class RespProbe : IDisposable
     /// <summary>Sends one command; returns a simple/bulk string or integer as text, "-ERR ..." for errors.</summary>
     public string Call(params string[] args)
     {
+        Send(args);
+        return ReadScalar(ReadLine());
+    }
+
+    /// <summary>Sends one command whose reply is an array (e.g. RING.LOOKUP); returns its items as text.</summary>
+    public IReadOnlyList<string> CallArray(params string[] args)
+    {
+        Send(args);
+        var line = ReadLine();
+        if (line[0] != '*')
+            throw new InvalidDataException($"{string.Join(' ', args)}: expected an array, got '{ReadScalar(line)}'");
+        return Enumerable.Range(0, int.Parse(line[1..])).Select(_ => ReadScalar(ReadLine())).ToList();
+    }
+
+    private void Send(string[] args)
+    {
         var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
         foreach (var arg in args)
             request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        var bytes = Encoding.UTF8.GetBytes(request.ToString());
-        _stream.Write(bytes);
+        _stream.Write(Encoding.UTF8.GetBytes(request.ToString()));
+    }
 
-        var line = ReadLine();
+    private string ReadScalar(string line)
+    {
         switch (line[0])
         {
             case '+' or ':':
