@@ -2,7 +2,10 @@ using System.Text;
 
 namespace AkkaRouter.Ring;
 
-/// <summary>A backend on the ring: a stable ring identity, the endpoint clients are sent to, a weight and an informational zone.</summary>
+/// <summary>
+/// A backend on the ring: a stable ring identity, the endpoint clients are sent to, the weight it is placed with (its
+/// effective weight), an informational zone, and why it has that weight: its state, configured weight and a reason.
+/// </summary>
 public sealed class Backend : IEquatable<Backend>
 {
     private readonly byte[] _endpointUtf8;
@@ -10,17 +13,25 @@ public sealed class Backend : IEquatable<Backend>
     /// <summary>Creates a backend. Validation happens when it is placed on a ring, so a snapshot can name the offending entry.</summary>
     /// <param name="id">Stable ring identity; placement depends only on it and the weight. Usually the endpoint itself.</param>
     /// <param name="endpoint">Where requests for keys owned by this backend go.</param>
-    /// <param name="weight">Relative share of the hash space, 0 (no points) to <see cref="RingSnapshot.MaxWeight"/>.</param>
+    /// <param name="weight">Relative share of the hash space, 0 (no points) to <see cref="RingSnapshot.MaxWeight"/>: the effective weight.</param>
     /// <param name="zone">Informational only; it never affects placement.</param>
-    public Backend(string id, string endpoint, double weight = 1.0, string zone = "")
+    /// <param name="state">Default: <see cref="BackendState.Up"/>, or <see cref="BackendState.Draining"/> for weight 0.</param>
+    /// <param name="configuredWeight">The weight before health, slow start and overrides; default: <paramref name="weight"/>.</param>
+    /// <param name="reason">Why the backend is not plainly up (a failed check, an override), else empty.</param>
+    public Backend(string id, string endpoint, double weight = 1.0, string zone = "",
+        BackendState? state = null, double? configuredWeight = null, string reason = "")
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(reason);
         Id = id;
         Endpoint = endpoint;
         Weight = weight;
         Zone = zone;
+        State = state ?? (weight > 0 ? BackendState.Up : BackendState.Draining);
+        ConfiguredWeight = configuredWeight ?? weight;
+        Reason = reason;
         _endpointUtf8 = Encoding.UTF8.GetBytes(endpoint);
         IdUtf8 = Encoding.UTF8.GetBytes(id);
         ZoneUtf8 = Encoding.UTF8.GetBytes(zone);
@@ -30,15 +41,24 @@ public sealed class Backend : IEquatable<Backend>
 
     public string Endpoint { get; }
 
+    /// <summary>The effective weight: what placement uses.</summary>
     public double Weight { get; }
 
     public string Zone { get; }
 
+    public BackendState State { get; }
+
+    /// <summary>The weight the backend was configured or advertised with, before health, slow start and overrides.</summary>
+    public double ConfiguredWeight { get; }
+
+    /// <summary>Why the backend is warming, unhealthy or draining; empty when it is plainly up.</summary>
+    public string Reason { get; }
+
+    /// <summary>True when the backend has points on the ring.</summary>
+    public bool OwnsKeys => RingSnapshot.PointsFor(Weight) > 0;
+
     /// <summary>The endpoint as UTF-8, encoded once so reply writers never allocate.</summary>
     public ReadOnlyMemory<byte> EndpointUtf8 => _endpointUtf8;
-
-    /// <summary>"up", or "drained" for weight 0 (a member that owns no keys), as RING.NODES and `ring show` print it.</summary>
-    public string State => Weight > 0 ? "up" : "drained";
 
     /// <summary>The id as UTF-8: the input of the backend's point seed.</summary>
     internal byte[] IdUtf8 { get; }
@@ -52,7 +72,10 @@ public sealed class Backend : IEquatable<Backend>
             || (string.Equals(Id, other.Id, StringComparison.Ordinal)
                 && string.Equals(Endpoint, other.Endpoint, StringComparison.Ordinal)
                 && Weight.Equals(other.Weight)
-                && string.Equals(Zone, other.Zone, StringComparison.Ordinal)));
+                && string.Equals(Zone, other.Zone, StringComparison.Ordinal)
+                && State == other.State
+                && ConfiguredWeight.Equals(other.ConfiguredWeight)
+                && string.Equals(Reason, other.Reason, StringComparison.Ordinal)));
 
     public override bool Equals(object? obj) => Equals(obj as Backend);
 
@@ -60,5 +83,5 @@ public sealed class Backend : IEquatable<Backend>
     public override int GetHashCode() => HashCode.Combine(Id, Endpoint, Weight, Zone);
 
     public override string ToString() =>
-        Zone.Length == 0 ? $"{Id} -> {Endpoint} (w={Weight})" : $"{Id} -> {Endpoint} (w={Weight}, zone={Zone})";
+        $"{Id} -> {Endpoint} ({State.Name()}, w={Weight}{(ConfiguredWeight.Equals(Weight) ? "" : $"/{ConfiguredWeight}")}{(Zone.Length == 0 ? "" : $", zone={Zone}")})";
 }

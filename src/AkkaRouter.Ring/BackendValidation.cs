@@ -69,6 +69,13 @@ internal static class BackendValidation
                 $"Backend '{backend.Id}' has weight {backend.Weight}; a weight must be a number from 0 to {RingSnapshot.MaxWeight}.",
                 paramName);
         }
+
+        if (!IsValidWeight(backend.ConfiguredWeight))
+        {
+            throw new ArgumentException(
+                $"Backend '{backend.Id}' has configured weight {backend.ConfiguredWeight}; a weight must be a number from 0 to {RingSnapshot.MaxWeight}.",
+                paramName);
+        }
     }
 
     public static bool IsValidWeight(double weight) => weight >= 0 && weight <= RingSnapshot.MaxWeight;

@@ -31,15 +31,17 @@ public sealed class RingSnapshot
     private readonly PointTable _table;
     private double[]? _sharesBySlot;
 
-    internal RingSnapshot(Backend?[] bySlot, Backend[] byId, Dictionary<string, int> slotById, PointTable table, long version)
+    internal RingSnapshot(Backend?[] bySlot, Backend[] byId, Dictionary<string, int> slotById, PointTable table, long version, ulong configuration)
     {
         _bySlot = bySlot;
         _byId = byId;
         _slotById = slotById;
         _table = table;
         Version = version;
+        Configuration = configuration;
         Backends = Array.AsReadOnly(byId);
-        Checksum = RingChecksum.Of(byId);
+        Checksum = RingChecksum.Of(byId, configuration);
+        OwnerCount = byId.Count(b => b.OwnsKeys);
     }
 
     /// <summary>A ring with no backends, version 0; every lookup returns nothing.</summary>
@@ -47,8 +49,17 @@ public sealed class RingSnapshot
 
     public long Version { get; }
 
-    /// <summary>Fingerprint of the backend set (ids, endpoints, weights, zones); equal across processes for equal sets.</summary>
+    /// <summary>
+    /// Fingerprint of the ring's inputs: the backend set (ids, endpoints, zones, weights, states) and the placement
+    /// configuration's fingerprint; equal across processes for equal inputs.
+    /// </summary>
     public ulong Checksum { get; }
+
+    /// <summary>Fingerprint of the placement configuration this ring was computed under (part of <see cref="Checksum"/>).</summary>
+    public ulong Configuration { get; }
+
+    /// <summary>Backends that own keys (have points).</summary>
+    public int OwnerCount { get; }
 
     public int Count => _byId.Length;
 
@@ -72,20 +83,22 @@ public sealed class RingSnapshot
     internal PointTable Table => _table;
 
     /// <summary>Builds a ring from scratch; throws <see cref="ArgumentException"/> naming the bad backend if the set is invalid.</summary>
-    public static RingSnapshot Build(IEnumerable<Backend> backends, long version = 0)
+    public static RingSnapshot Build(IEnumerable<Backend> backends, long version = 0, ulong configuration = 0)
     {
         Backend[] byId = BackendValidation.ValidateAndSort(backends, nameof(backends));
-        return FromSorted(byId, version);
+        return FromSorted(byId, version, configuration);
     }
 
     /// <summary>
     /// Moves to the desired backend set by changing only the points of added, removed and re-weighted backends.
     /// Returns this snapshot when nothing changed, otherwise a new one with <see cref="Version"/> + 1.
     /// </summary>
-    public RingSnapshot Apply(IEnumerable<Backend> desired)
+    /// <param name="desired">The backend set the ring should hold.</param>
+    /// <param name="configuration">The placement configuration's fingerprint; null keeps this snapshot's.</param>
+    public RingSnapshot Apply(IEnumerable<Backend> desired, ulong? configuration = null)
     {
         Backend[] byId = BackendValidation.ValidateAndSort(desired, nameof(desired));
-        return RingUpdate.Apply(this, byId);
+        return RingUpdate.Apply(this, byId, configuration ?? Configuration);
     }
 
     /// <summary>Hash of a key's UTF-8 bytes: XXH3-64 with seed 0. The key's ring position is its top 32 bits.</summary>
@@ -175,7 +188,7 @@ public sealed class RingSnapshot
 
     public override string ToString() => $"RingSnapshot v{Version}: {Count} backends, {PointCount} points, checksum {Checksum:x16}";
 
-    internal static RingSnapshot FromSorted(Backend[] byId, long version)
+    internal static RingSnapshot FromSorted(Backend[] byId, long version, ulong configuration)
     {
         // Slot = index in id order, which the builder's stable sort relies on for the tie rule.
         var bySlot = new Backend?[byId.Length];
@@ -188,7 +201,7 @@ public sealed class RingSnapshot
             total += PointsFor(byId[i].Weight);
         }
 
-        return new RingSnapshot(bySlot, byId, slotById, PointTableBuilder.Build(bySlot, total), version);
+        return new RingSnapshot(bySlot, byId, slotById, PointTableBuilder.Build(bySlot, total), version, configuration);
     }
 
     // Computed once on first use: an O(points) sweep that lookups never need.

@@ -3,13 +3,13 @@ namespace AkkaRouter.Ring;
 /// <summary>Turns a snapshot into the one for a desired backend set by diffing the sets and editing only the changed backends' points.</summary>
 internal static class RingUpdate
 {
-    public static RingSnapshot Apply(RingSnapshot current, Backend[] desiredById)
+    public static RingSnapshot Apply(RingSnapshot current, Backend[] desiredById, ulong configuration)
     {
         Dictionary<string, int> oldSlots = current.SlotById;
         var removed = new List<(Backend Old, int Slot)>();
         var reweighted = new List<(Backend Old, Backend New, int Slot)>();
         var added = new List<Backend>();
-        bool metadataChanged = false;
+        bool metadataChanged = configuration != current.Configuration;
         long touchedPoints = 0;
 
         var desiredIds = new HashSet<string>(desiredById.Length, StringComparer.Ordinal);
@@ -59,10 +59,10 @@ internal static class RingUpdate
         // When most points change, editing bucket by bucket costs more than the radix build; the result is the same ring.
         if (touchedPoints * 2 > current.PointCount)
         {
-            return RingSnapshot.FromSorted(desiredById, current.Version + 1);
+            return RingSnapshot.FromSorted(desiredById, current.Version + 1, configuration);
         }
 
-        return Edit(current, desiredById, removed, reweighted, added);
+        return Edit(current, desiredById, removed, reweighted, added, configuration);
     }
 
     private static RingSnapshot Edit(
@@ -70,7 +70,8 @@ internal static class RingUpdate
         Backend[] desiredById,
         List<(Backend Old, int Slot)> removed,
         List<(Backend Old, Backend New, int Slot)> reweighted,
-        List<Backend> added)
+        List<Backend> added,
+        ulong configuration)
     {
         int slotCount = Math.Max(current.BySlot.Length, desiredById.Length);
         var bySlot = new Backend?[slotCount];
@@ -122,6 +123,6 @@ internal static class RingUpdate
             editor.Add(backend, slotById[backend.Id], RingSnapshot.PointsFor(backend.Weight));
         }
 
-        return new RingSnapshot(bySlot, desiredById, slotById, editor.ToTable(), current.Version + 1);
+        return new RingSnapshot(bySlot, desiredById, slotById, editor.ToTable(), current.Version + 1, configuration);
     }
 }

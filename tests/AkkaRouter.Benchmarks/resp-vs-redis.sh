@@ -75,6 +75,8 @@ akka-router {
   http.enabled = off
   cmd.enabled = off
   management.enabled = off
+  # Nothing listens on these addresses: the lookup path is measured, not health.
+  health-check.type = none
   static-backends = [
     { endpoint = "127.0.0.1:9001" }
     { endpoint = "127.0.0.1:9002" }

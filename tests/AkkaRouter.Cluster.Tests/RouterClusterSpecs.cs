@@ -251,7 +251,7 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
     private DateTime? RingReached(int backends, DateTime since)
     {
         var times = Cluster.Routers.Where(r => !r.HasExited)
-            .Select(r => r.Rings.FirstOrDefault(x => x.At >= since && x.Backends == backends)?.At).ToArray();
+            .Select(r => r.Rings.FirstOrDefault(x => x.At >= since && x.Backends == backends && x.Owners == backends)?.At).ToArray();
         return times.Any(t => t is null) ? null : times.Max();
     }
 

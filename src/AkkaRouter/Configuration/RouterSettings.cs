@@ -65,8 +65,28 @@ public sealed record HttpEdgeSettings(
 /// <summary>The command palette's listener and optional password.</summary>
 public sealed record CommandPaletteSettings(ListenerSettings Listener, string Password);
 
+/// <summary>How a backend's service is checked.</summary>
+public enum HealthCheckType
+{
+    /// <summary>Connect to the service endpoint.</summary>
+    Tcp,
+    /// <summary>GET the path; 2xx and 3xx are healthy.</summary>
+    Http,
+    /// <summary>No checks: the backend is up while its node is a reachable member (or, static, always).</summary>
+    None,
+}
+
+/// <summary>Active health checks of one kind of backend (a sidecar's service, or static backends).</summary>
+/// <param name="Jitter">Fraction of the interval by which each wait is randomly shortened or lengthened, so checks of many backends spread out.</param>
+/// <param name="Rise">Passes in a row that make a backend healthy.</param>
+/// <param name="Fall">Failures in a row that make a backend unhealthy.</param>
+public sealed record HealthCheckSettings(HealthCheckType Type, string Path, TimeSpan Interval, TimeSpan Timeout, double Jitter, int Rise, int Fall);
+
 /// <summary>The service instance a backend node fronts and how it is placed on the ring.</summary>
-public sealed record NodeSettings(string ServiceEndpoint, string Id, string Zone, double Weight);
+public sealed record NodeSettings(string ServiceEndpoint, string Id, string Zone, double Weight, HealthCheckSettings HealthCheck, Placement.SlowStartRamp SlowStart);
+
+/// <summary>Management HTTP: its listener and the bearer token its mutating endpoints require (empty = none).</summary>
+public sealed record ManagementSettings(ListenerSettings Listener, string Token);
 
 /// <summary>Akka remoting address of this node.</summary>
 public sealed record RemoteSettings(string Hostname, int Port, string PublicHostname);
@@ -87,7 +107,9 @@ public sealed record RouterSettings(
     RespServerSettings Resp,
     HttpEdgeSettings Http,
     CommandPaletteSettings Cmd,
-    ListenerSettings Management,
+    ManagementSettings Management,
+    HealthCheckSettings HealthCheck,
+    Placement.PlacementSettings Placement,
     LoggingSettings Logging)
 {
     /// <summary>Keeps a ring replica and serves lookups.</summary>

@@ -32,7 +32,9 @@ public static class RouterSettingsReader
             ServiceEndpoint: endpoint,
             Id: id.Length > 0 ? id : endpoint,
             Zone: ReadString(config, "akka-router.node.zone"),
-            Weight: ReadWeight(config, "akka-router.node.weight"));
+            Weight: ReadWeight(config, "akka-router.node.weight"),
+            HealthCheck: ReadHealthCheck(config, "akka-router.node.health-check"),
+            SlowStart: ReadSlowStart(config));
 
         return new RouterSettings(
             Roles: roles,
@@ -43,8 +45,57 @@ public static class RouterSettingsReader
             Resp: ReadRespServer(config),
             Http: ReadHttpEdge(config),
             Cmd: new CommandPaletteSettings(ReadListener(config, "akka-router.cmd"), ReadString(config, "akka-router.cmd.password")),
-            Management: ReadListener(config, "akka-router.management"),
+            Management: new ManagementSettings(ReadListener(config, "akka-router.management"), ReadString(config, "akka-router.management.token")),
+            HealthCheck: ReadHealthCheck(config, "akka-router.health-check"),
+            Placement: ReadPlacement(config),
             Logging: ReadLogging(config));
+    }
+
+    private static HealthCheckSettings ReadHealthCheck(Config config, string prefix)
+    {
+        var typeText = ReadString(config, prefix + ".type");
+        var type = typeText.ToLowerInvariant() switch
+        {
+            "tcp" => HealthCheckType.Tcp,
+            "http" => HealthCheckType.Http,
+            "none" => HealthCheckType.None,
+            _ => throw new ConfigurationError(prefix + ".type", $"'{typeText}' is not a check type (tcp, http, none)"),
+        };
+        var path = ReadString(config, prefix + ".path");
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+            throw new ConfigurationError(prefix + ".path", $"'{path}' is not a request path (it starts with '/' and has no spaces)");
+        var interval = ReadDuration(config, prefix + ".interval", allowZero: false);
+        var timeout = ReadDuration(config, prefix + ".timeout", allowZero: false);
+        if (timeout > interval)
+            throw new ConfigurationError(prefix + ".timeout", $"{ReadString(config, prefix + ".timeout")} is longer than the interval ({ReadString(config, prefix + ".interval")}); checks would overlap");
+        var jitter = ReadFraction(config, prefix + ".jitter", max: 0.5);
+        return new HealthCheckSettings(type, path, interval, timeout, jitter,
+            Rise: ReadPositive(config, prefix + ".rise", c => c.GetInt(prefix + ".rise"), max: 100),
+            Fall: ReadPositive(config, prefix + ".fall", c => c.GetInt(prefix + ".fall"), max: 100));
+    }
+
+    private static Placement.SlowStartRamp ReadSlowStart(Config config)
+    {
+        const string prefix = "akka-router.node.slow-start";
+        var duration = ReadDuration(config, prefix + ".duration");
+        var min = ReadFraction(config, prefix + ".min-weight", max: 1);
+        if (duration > TimeSpan.Zero && min <= 0)
+            throw new ConfigurationError(prefix + ".min-weight", "must be greater than 0: a warming backend owns some keys");
+        return new Placement.SlowStartRamp(duration, min);
+    }
+
+    private static Placement.PlacementSettings ReadPlacement(Config config) => new(
+        MaxUnhealthyFraction: ReadFraction(config, "akka-router.placement.max-unhealthy-fraction", max: 1),
+        StaticBackendsChecked: ReadHealthCheck(config, "akka-router.health-check").Type != HealthCheckType.None);
+
+    private static double ReadFraction(Config config, string key, double max)
+    {
+        var text = ReadString(config, key);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            throw new ConfigurationError(key, $"'{text}' is not a number");
+        if (value < 0 || value > max)
+            throw new ConfigurationError(key, $"{text} is out of range (0 to {max.ToString(CultureInfo.InvariantCulture)})");
+        return value;
     }
 
     private static IReadOnlyList<string> ReadRoles(Config config)

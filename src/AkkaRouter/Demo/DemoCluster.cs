@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using AkkaRouter.Configuration;
 using AkkaRouter.Hosting;
 using AkkaRouter.Membership;
+using AkkaRouter.Ring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,9 +52,10 @@ public static class DemoCluster
                 await node.StartAsync(stop.Token);
 
             var ring = routerHost.Services.GetRequiredService<RingView>();
-            if (!await WaitFor(() => ring.Current.Count == BackendCount, TimeSpan.FromSeconds(30), stop.Token))
+            // A backend owns keys once its sidecar's health checks passed `rise` times and every router has the verdict.
+            if (!await WaitFor(() => ring.Current.OwnerCount == BackendCount, TimeSpan.FromSeconds(30), stop.Token))
             {
-                Console.Error.WriteLine($"akkarouter demo: the router's ring has {ring.Current.Count} of {BackendCount} backends after 30 s; see the log above");
+                Console.Error.WriteLine($"akkarouter demo: {ring.Current.OwnerCount} of {BackendCount} backends own keys on the router's ring after 30 s; see the log above");
                 return 1;
             }
             PrintWelcome(ring, routerHost.Services.GetRequiredService<ListenerRegistry>());
@@ -108,7 +110,7 @@ public static class DemoCluster
         Console.WriteLine();
         Console.WriteLine($"Ring v{snapshot.Version}, checksum {snapshot.Checksum:x16}:");
         foreach (var backend in snapshot.Backends)
-            Console.WriteLine($"  {backend.Id,-18} zone {backend.Zone,-7} weight {backend.Weight,-4} share {snapshot.ShareOf(backend.Id):P2}");
+            Console.WriteLine($"  {backend.Id,-18} zone {backend.Zone,-7} {backend.State.Name(),-9} weight {backend.Weight,-4} share {snapshot.ShareOf(backend.Id):P2}");
         Console.WriteLine();
         Console.WriteLine("Owners of a few keys:");
         foreach (var key in new[] { "/documents/abc", "/documents/xyz", "/users/42", "/models/resnet" })
@@ -122,7 +124,10 @@ public static class DemoCluster
         if (listeners.Find("http") is { } edge)
             Console.WriteLine($"  curl http://{edge}/documents/abc                # the router's HTTP edge forwards to the owner");
         if (listeners.Find("cmd") is { } cmd)
+        {
             Console.WriteLine($"  dotnet run --project src/AkkaRouter -- cmd {cmd} cluster show   # command palette (also: redis-cli -p {cmd.Port} ring show)");
+            Console.WriteLine($"  redis-cli -p {cmd.Port} ring drain -b 127.0.0.1:{FirstServicePort}     # take a backend's keys away (ring undrain gives them back)");
+        }
         if (listeners.Find("management") is { } management)
             Console.WriteLine($"  curl http://{management}/metrics                # Prometheus metrics; /health/ready, /api/ring, /api/cluster");
         Console.WriteLine();

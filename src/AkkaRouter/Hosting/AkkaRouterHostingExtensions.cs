@@ -8,6 +8,8 @@ using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
 using AkkaRouter.Configuration;
+using AkkaRouter.Health;
+using AkkaRouter.State;
 using AkkaRouter.Membership;
 using AkkaRouter.Metrics;
 using Serilog.Events;
@@ -70,9 +72,40 @@ public static class AkkaRouterHostingExtensions
         akka.WithActors((system, registry) =>
         {
             system.ActorOf(MembershipObserver.Props(metrics, view), "membership");
-            var ring = system.ActorOf(RingActor.Props(view, settings.StaticBackends), "ring");
+            var ring = system.ActorOf(RingActor.Props(view, settings.StaticBackends, settings.Placement), "ring");
             registry.Register<RingActor>(ring);
         });
+
+    /// <summary>
+    /// The replicated backend state (Akka.DistributedData with its own serializer), the writers of its entries — this
+    /// node's sidecar health, the static backends' health singleton, operator overrides — and nothing else.
+    /// </summary>
+    public static AkkaConfigurationBuilder ConfigureBackendState(this AkkaConfigurationBuilder akka, RouterSettings settings, RingView view, RouterMetrics metrics)
+    {
+        akka.AddHocon(StateSerializationHocon, HoconAddMode.Prepend);
+        akka.WithActors((system, registry) =>
+        {
+            registry.Register<BackendOverridesActor>(system.ActorOf(BackendOverridesActor.Props(view), "backend-overrides"));
+            if (settings.Advertised is { } self)
+                system.ActorOf(SidecarHealthActor.Props(self, settings.Node, metrics), "sidecar-health");
+        });
+        if (settings.StaticBackends.Count > 0 && settings.Placement.StaticBackendsChecked)
+        {
+            akka.WithSingleton<StaticHealthSingleton>("static-health",
+                StaticHealthSingleton.Props(settings.StaticBackends, settings.HealthCheck, metrics),
+                new ClusterSingletonOptions(), createProxyToo: false);
+        }
+        return akka;
+    }
+
+    private static readonly string StateSerializationHocon = $$"""
+        akka.actor {
+          serializers.akka-router-backend-state = "{{typeof(BackendStateSerializer).AssemblyQualifiedName}}"
+          serialization-bindings {
+            "{{typeof(ReplicatedBackendState).AssemblyQualifiedName}}" = akka-router-backend-state
+          }
+        }
+        """;
 
     private static string RolesHocon(RouterSettings settings)
     {

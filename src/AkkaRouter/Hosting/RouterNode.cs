@@ -58,6 +58,7 @@ public static class RouterNode
             .ConfigureRouterLogging(settings.Logging)
             .ConfigureRouterNetwork(settings)
             .ConfigureRing(settings, services.GetRequiredService<RingView>(), services.GetRequiredService<RouterMetrics>())
+            .ConfigureBackendState(settings, services.GetRequiredService<RingView>(), services.GetRequiredService<RouterMetrics>())
             .ConfigureRespServer(settings, services)
             .ConfigureCommandPalette(settings, services)
             .ConfigureHttpEdge(settings, services));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaRouter.Membership;
+using AkkaRouter.Ring;
 
 namespace AkkaRouter.Management;
 
@@ -19,6 +20,7 @@ public static class ManagementApi
         json.WriteNumber("version", snapshot.Version);
         json.WriteString("checksum", snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
         json.WriteNumber("members", snapshot.Count);
+        json.WriteNumber("owners", snapshot.OwnerCount);
         json.WriteNumber("points", snapshot.PointCount);
         json.WriteStartArray("backends");
         foreach (var backend in snapshot.Backends)
@@ -26,9 +28,14 @@ public static class ManagementApi
             json.WriteStartObject();
             json.WriteString("id", backend.Id);
             json.WriteString("endpoint", backend.Endpoint);
-            json.WriteNumber("weight", backend.Weight);
+            json.WriteString("service", BackendFields.DefaultService);
             json.WriteString("zone", backend.Zone);
+            json.WriteString("state", backend.State.Name());
+            json.WriteNumber("weight", backend.ConfiguredWeight);
+            json.WriteNumber("effective-weight", backend.Weight);
+            json.WriteNumber("points", RingSnapshot.PointsFor(backend.Weight));
             json.WriteNumber("share", shares[backend.Id]);
+            json.WriteString("reason", backend.Reason);
             json.WriteEndObject();
         }
         json.WriteEndArray();

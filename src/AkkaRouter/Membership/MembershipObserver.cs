@@ -39,6 +39,7 @@ public sealed class MembershipObserver : ReceiveActor
         Receive<RingChanged>(e =>
         {
             SetRingGauges(e.Current);
+            metrics.SetBackends(e.Current, e.Previous);
             metrics.RingChanges.Inc();
             metrics.RingKeysMoved.Observe(e.Movement.MovedFraction);
         });
@@ -53,6 +54,7 @@ public sealed class MembershipObserver : ReceiveActor
         Context.System.EventStream.Subscribe(Self, typeof(RingChanged));
         // A ring published before this subscription took effect is read directly.
         SetRingGauges(_ring.Current);
+        _metrics.SetBackends(_ring.Current, null);
     }
 
     private void SetRingGauges(Ring.RingSnapshot ring)

@@ -1,17 +1,22 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Event;
+using AkkaRouter.Placement;
 using AkkaRouter.Ring;
+using AkkaRouter.State;
 
 namespace AkkaRouter.Membership;
 
 /// <summary>
-/// Turns cluster membership into ring snapshots: backends are Up, reachable members with the
-/// <c>backend</c> role plus the configured static backends.
+/// Turns cluster membership and the replicated backend state into ring snapshots: backends are Up,
+/// reachable members with the <c>backend</c> role plus the configured static backends, each placed
+/// by its health, slow start and operator overrides (<see cref="BackendPlacement"/>).
 /// </summary>
 /// <remarks>
-/// The backend set is recomputed from the whole membership view on every event, never patched
-/// event by event, so the ring depends only on the membership and not on the order events arrived.
+/// The backend set is recomputed from the whole membership view and the whole replicated state on
+/// every event, never patched event by event, so the ring depends only on those inputs (and the
+/// placement configuration) and not on the order events arrived.
 /// A member leaves the ring the moment it is unreachable or starts leaving; removal is not awaited.
 /// A node that cannot see a majority of the cluster publishes an empty ring (see CannotSeeMajority).
 /// </remarks>
@@ -19,14 +24,17 @@ public sealed class RingActor : ReceiveActor
 {
     private readonly RingView _view;
     private readonly IReadOnlyList<Backend> _staticBackends;
+    private readonly PlacementSettings _placement;
     private readonly Dictionary<UniqueAddress, Member> _members = new();
+    private BackendStateTable _state = BackendStateTable.Empty;
     private readonly HashSet<UniqueAddress> _unreachable = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public RingActor(RingView view, IReadOnlyList<Backend> staticBackends)
+    public RingActor(RingView view, IReadOnlyList<Backend> staticBackends, PlacementSettings placement)
     {
         _view = view;
         _staticBackends = staticBackends;
+        _placement = placement;
 
         Receive<ClusterEvent.IMemberEvent>(e =>
         {
@@ -48,20 +56,31 @@ public sealed class RingActor : ReceiveActor
             _unreachable.Remove(e.Member.UniqueAddress);
             Update($"reachable {e.Member.Address}");
         });
+        Receive<Changed>(changed =>
+        {
+            var previous = _state;
+            _state = changed.Get(ReplicatedBackendState.Key).Table;
+            Update(DescribeStateChange(previous, _state));
+        });
     }
 
     /// <summary>Props for the ring actor.</summary>
-    public static Props Props(RingView view, IReadOnlyList<Backend> staticBackends) =>
-        Akka.Actor.Props.Create(() => new RingActor(view, staticBackends));
+    public static Props Props(RingView view, IReadOnlyList<Backend> staticBackends, PlacementSettings placement) =>
+        Akka.Actor.Props.Create(() => new RingActor(view, staticBackends, placement));
 
     protected override void PreStart()
     {
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        StateReplication.Replicator(Context.System).Tell(Dsl.Subscribe(ReplicatedBackendState.Key, Self));
         Update("static backends");
     }
 
-    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        Cluster.Get(Context.System).Unsubscribe(Self);
+        StateReplication.Replicator(Context.System).Tell(Dsl.Unsubscribe(ReplicatedBackendState.Key, Self));
+    }
 
     private void Update(string reason)
     {
@@ -69,7 +88,7 @@ public sealed class RingActor : ReceiveActor
         RingSnapshot next;
         try
         {
-            next = previous.Apply(DesiredBackends());
+            next = previous.Apply(DesiredBackends(), _placement.Fingerprint);
         }
         catch (ArgumentException e)
         {
@@ -83,8 +102,10 @@ public sealed class RingActor : ReceiveActor
         var movement = RingDiff.Compare(previous, next);
         if (next.IsEmpty && CannotSeeMajority())
             reason += "; a majority of the cluster is unreachable: lookups are refused until it is reachable again or this node is downed";
-        _log.Info("Ring v{RingVersion}: {BackendCount} backends, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
-            next.Version, next.Count, next.Checksum, movement.MovedFraction, reason);
+        _log.Info("Ring v{RingVersion}: {BackendCount} backends, {OwnerCount} owning keys, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
+            next.Version, next.Count, next.OwnerCount, next.Checksum, movement.MovedFraction, reason);
+        foreach (var kept in next.Backends.Where(b => b.State == BackendState.Up && b.Reason.Length > 0 && previous.Backends.All(p => p.Id != b.Id || p.Reason != b.Reason)))
+            _log.Warning("Backend {BackendId} {Reason}", kept.Id, kept.Reason);
         Context.System.EventStream.Publish(new RingChanged(previous, next, movement, reason));
     }
 
@@ -92,13 +113,14 @@ public sealed class RingActor : ReceiveActor
     {
         if (CannotSeeMajority())
             return [];
-        var byId = new Dictionary<string, Backend>(StringComparer.Ordinal);
+        var byId = new Dictionary<string, BackendIdentity>(StringComparer.Ordinal);
         foreach (var backend in _staticBackends)
-            byId[backend.Id] = backend;
+            byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight, Writer: null, _placement.StaticBackendsChecked);
         // Members win over a static entry of the same id. Where two live members advertise one id
         // (a restarted instance whose old incarnation is not yet removed), the youngest wins: the
         // leader assigns up-numbers, so every router sees the same ones and picks the same member,
-        // and it is the new incarnation that gets the keys.
+        // and it is the new incarnation that gets the keys. Only that incarnation's own health
+        // verdict counts: an entry left by the old one never puts the new one on the ring.
         var memberIds = new Dictionary<string, Member>(StringComparer.Ordinal);
         foreach (var member in _members.Values)
         {
@@ -109,9 +131,21 @@ public sealed class RingActor : ReceiveActor
             if (memberIds.TryGetValue(backend.Id, out var other) && Younger(other, member))
                 continue;
             memberIds[backend.Id] = member;
-            byId[backend.Id] = backend;
+            byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight,
+                ReplicatedBackendState.WriterName(member.UniqueAddress), HealthChecked: true);
         }
-        return byId.Values;
+        return BackendPlacement.Place(byId.Values, _state, _placement);
+    }
+
+    // Names the entries that changed, for the ring's log line and `ring tail`.
+    private static string DescribeStateChange(BackendStateTable before, BackendStateTable after)
+    {
+        var changed = after.Health.Where(e => !before.Health.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
+            .Select(e => $"{e.Key} {e.Value.Status.ToString().ToLowerInvariant()}")
+            .Concat(after.Overrides.Where(e => !before.Overrides.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
+                .Select(e => $"{e.Key} {(e.Value.Drained ? "drained" : e.Value.Weight is { } w ? "weight " + BackendFields.Weight(w) : "undrained")}"))
+            .ToList();
+        return changed.Count == 0 ? "backend state" : "backend state: " + string.Join(", ", changed);
     }
 
     // Member.IsOlderThan compares leader-assigned up-numbers, then addresses: the same on every node.

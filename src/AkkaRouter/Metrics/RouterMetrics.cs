@@ -40,6 +40,14 @@ public sealed class RouterMetrics
             new CounterConfiguration { LabelNames = ["backend"] });
         HttpCircuitState = factory.CreateGauge("akkarouter_http_circuit_state", "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
             new GaugeConfiguration { LabelNames = ["backend"] });
+        BackendState = factory.CreateGauge("akkarouter_backend_state", "1 for each backend's current state on this node's ring (up, warming, unhealthy, draining), else 0.",
+            new GaugeConfiguration { LabelNames = ["backend", "state"] });
+        BackendEffectiveWeight = factory.CreateGauge("akkarouter_backend_effective_weight", "Weight each backend is placed with on this node's ring (0 when it owns no keys).",
+            new GaugeConfiguration { LabelNames = ["backend"] });
+        HealthCheckDuration = factory.CreateHistogram("akkarouter_health_check_duration_seconds", "Health checks run by this node, by backend: time to the verdict of one check.",
+            new HistogramConfiguration { LabelNames = ["backend"], Buckets = Histogram.ExponentialBuckets(0.000_1, 2, 14) });
+        HealthCheckFailures = factory.CreateCounter("akkarouter_health_check_failures_total", "Failed health checks run by this node, by backend.",
+            new CounterConfiguration { LabelNames = ["backend"] });
     }
 
     public CollectorRegistry Registry { get; }
@@ -57,6 +65,38 @@ public sealed class RouterMetrics
     public Counter HttpRequests { get; }
     public Counter HttpRetries { get; }
     public Gauge HttpCircuitState { get; }
+    public Gauge BackendState { get; }
+    public Gauge BackendEffectiveWeight { get; }
+    public Histogram HealthCheckDuration { get; }
+    public Counter HealthCheckFailures { get; }
+
+    /// <summary>Counts one health check of backend <paramref name="id"/>.</summary>
+    public void ObserveCheck(string id, Health.ProbeResult result)
+    {
+        HealthCheckDuration.WithLabels(id).Observe(result.Latency.TotalSeconds);
+        if (!result.Passed)
+            HealthCheckFailures.WithLabels(id).Inc();
+    }
+
+    /// <summary>Sets the per-backend state and weight gauges from a ring snapshot; backends that left are removed.</summary>
+    public void SetBackends(Ring.RingSnapshot ring, Ring.RingSnapshot? previous)
+    {
+        if (previous is not null)
+        {
+            foreach (var gone in previous.Backends.Where(b => !ring.Backends.Any(n => n.Id == b.Id)))
+            {
+                BackendEffectiveWeight.RemoveLabelled(gone.Id);
+                foreach (var state in Enum.GetValues<Ring.BackendState>())
+                    BackendState.RemoveLabelled(gone.Id, Ring.BackendStates.Name(state));
+            }
+        }
+        foreach (var backend in ring.Backends)
+        {
+            BackendEffectiveWeight.WithLabels(backend.Id).Set(backend.Weight);
+            foreach (var state in Enum.GetValues<Ring.BackendState>())
+                BackendState.WithLabels(backend.Id, Ring.BackendStates.Name(state)).Set(state == backend.State ? 1 : 0);
+        }
+    }
 
     /// <summary>Writes every metric in the Prometheus text format.</summary>
     public Task WriteTo(Stream stream, CancellationToken cancel) => Registry.CollectAndExportAsTextAsync(stream, cancel);

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using AkkaRouter.Membership;
 using AkkaRouter.Ring;
+using AkkaRouter.State;
 
 namespace AkkaRouter.Palette;
 
@@ -12,10 +13,36 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
 {
     public IEnumerable<PaletteCommand> Commands =>
     [
-        new("ring show", "ring show", "backends with weight, zone, state, points and share of keys", Show),
+        new("ring show", "ring show", "backends with zone, weight (configured, effective), state, points, share of keys and reason", Show),
         new("ring lookup", "ring lookup -k KEY [-n N]", "the key's owner and preference list", Lookup),
         new("ring tail", "ring tail", "stream ring changes with how many keys moved", Stream: Tail),
+        new("ring drain", "ring drain -b BACKEND", "take a backend's keys away on every router (BACKEND = id or endpoint)",
+            args => Override(args, backend => new DrainBackend(backend, Source))),
+        new("ring undrain", "ring undrain -b BACKEND", "give a drained backend its keys back",
+            args => Override(args, backend => new UndrainBackend(backend, Source))),
+        new("ring weight", "ring weight -b BACKEND -w WEIGHT", "override a backend's weight (0 to 100) on every router",
+            args => Override(args, backend => new SetBackendWeight(backend, WeightOption(args), Source), "w", "weight")),
     ];
+
+    private string Source => "palette on " + Akka.Cluster.Cluster.Get(system).SelfAddress;
+
+    private static double WeightOption(PaletteArguments args)
+    {
+        var text = args.Option("w", "weight") ?? throw new PaletteUsageError("-w WEIGHT is required");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !double.IsFinite(weight)
+            || weight < 0 || weight > RingSnapshot.MaxWeight)
+            throw new PaletteUsageError($"-w must be a number from 0 to {RingSnapshot.MaxWeight}");
+        return weight;
+    }
+
+    private async Task<string> Override(PaletteArguments args, Func<string, OverrideCommand> command, params string[] extra)
+    {
+        args.AllowOnly(["b", "backend", .. extra]);
+        var backend = args.Option("b", "backend") ?? throw new PaletteUsageError("-b BACKEND is required (an id or endpoint, as `ring show` lists them)");
+        var overrides = Akka.Hosting.ActorRegistry.For(system).Get<BackendOverridesActor>();
+        var result = await overrides.Ask<OverrideResult>(command(backend), TimeSpan.FromSeconds(15));
+        return result.Applied ? result.Message + "\n" : throw new PaletteUsageError(result.Message);
+    }
 
     private Task<string> Show(PaletteArguments args)
     {
@@ -27,11 +54,12 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
             return Task.FromResult(text.Append("(no backends)\n").ToString());
         var shares = snapshot.Shares();
         var width = Math.Max(8, snapshot.Backends.Max(b => Math.Max(b.Id.Length, b.Endpoint.Length)));
-        text.Append(CultureInfo.InvariantCulture, $"{"id".PadRight(width)}  {"endpoint".PadRight(width)}  {"zone",-10}  {"weight",6}  {"state",-7}  {"points",7}  {"share",7}\n");
+        text.Append(CultureInfo.InvariantCulture, $"{"id".PadRight(width)}  {"endpoint".PadRight(width)}  {"zone",-10}  {"weight",6}  {"eff.",6}  {"state",-9}  {"points",7}  {"share",7}  reason\n");
         foreach (var b in snapshot.Backends)
         {
-            text.Append(CultureInfo.InvariantCulture,
-                $"{b.Id.PadRight(width)}  {b.Endpoint.PadRight(width)}  {b.Zone,-10}  {b.Weight,6:0.##}  {b.State,-7}  {RingSnapshot.PointsFor(b.Weight),7}  {shares[b.Id],7:P2}\n");
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"{b.Id.PadRight(width)}  {b.Endpoint.PadRight(width)}  {b.Zone,-10}  {BackendFields.Weight(b.ConfiguredWeight),6}  {BackendFields.Weight(b.Weight),6}  {b.State.Name(),-9}  {RingSnapshot.PointsFor(b.Weight),7}  {shares[b.Id],7:P2}  {b.Reason}");
+            text.Append(row.TrimEnd()).Append('\n');
         }
         return Task.FromResult(text.ToString());
     }

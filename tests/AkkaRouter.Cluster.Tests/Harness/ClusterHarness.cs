@@ -61,11 +61,20 @@ public sealed class ClusterHarness : IAsyncDisposable
     public ClusterNode StartRouter(string name) =>
         Start(name, "router.conf", isRouter: true, _place(name), serviceEndpoint: null);
 
-    /// <summary>Starts a backend sidecar from hocon/backend-sidecar.conf fronting <paramref name="serviceEndpoint"/>.</summary>
-    public ClusterNode StartBackend(string name, string serviceEndpoint) =>
-        Start(name, "backend-sidecar.conf", isRouter: false, _place(name), serviceEndpoint);
+    /// <summary>
+    /// Starts a backend sidecar from hocon/backend-sidecar.conf fronting <paramref name="serviceEndpoint"/>,
+    /// checking it with the shipped health-check settings, or with <paramref name="healthCheckType"/>
+    /// (as AKKAROUTER__AKKA_ROUTER__NODE__HEALTH_CHECK__TYPE) when given.
+    /// </summary>
+    public ClusterNode StartBackend(string name, string serviceEndpoint, string? healthCheckType = null) =>
+        StartBackend(name, serviceEndpoint, healthCheckType is null ? [] : new Dictionary<string, string> { ["AKKAROUTER__AKKA_ROUTER__NODE__HEALTH_CHECK__TYPE"] = healthCheckType });
 
-    private ClusterNode Start(string name, string shippedConfig, bool isRouter, NodePlacement placement, string? serviceEndpoint)
+    /// <summary>Starts a backend sidecar with further environment overrides (AKKAROUTER__... keys).</summary>
+    public ClusterNode StartBackend(string name, string serviceEndpoint, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, "backend-sidecar.conf", isRouter: false, _place(name), serviceEndpoint, environment);
+
+    private ClusterNode Start(string name, string shippedConfig, bool isRouter, NodePlacement placement, string? serviceEndpoint,
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var seed = _seed ?? throw new InvalidOperationException("start the seed router first");
         // In a namespace a node has the network to itself and binds every interface, exactly as in
@@ -80,6 +89,8 @@ public sealed class ClusterHarness : IAsyncDisposable
         };
         if (serviceEndpoint is not null)
             environment["AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT"] = serviceEndpoint;
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+            environment[key] = value;
         var overrides = $$"""
             # per-test ports, layered over hocon/{{shippedConfig}}
             akka.remote.dot-netty.tcp.port = {{placement.RemotingPort}}
@@ -97,20 +108,23 @@ public sealed class ClusterHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until every running router has published a ring of <paramref name="backends"/> backends and
-    /// all of them show the same checksum; returns that checksum.
+    /// Waits until every running router has published a ring of <paramref name="backends"/> backends, all
+    /// owning keys (their health checks passed), and all of them show the same checksum; returns that checksum.
     /// </summary>
-    public async Task<string> WaitForAgreement(int backends, TimeSpan timeout)
+    public Task<string> WaitForAgreement(int backends, TimeSpan timeout) => WaitForAgreement(backends, backends, timeout);
+
+    /// <summary>As <see cref="WaitForAgreement(int, TimeSpan)"/>, with <paramref name="owners"/> of the backends owning keys.</summary>
+    public async Task<string> WaitForAgreement(int backends, int owners, TimeSpan timeout)
     {
         string? checksum = null;
         await Eventually.True(() =>
         {
             var rings = Routers.Where(r => !r.HasExited).Select(r => r.Ring).ToArray();
-            if (rings.Length == 0 || rings.Any(r => r is null || r.Backends != backends))
+            if (rings.Length == 0 || rings.Any(r => r is null || r.Backends != backends || r.Owners != owners))
                 return false;
             checksum = rings[0]!.Checksum;
             return rings.All(r => r!.Checksum == checksum);
-        }, timeout, $"all routers on one ring of {backends} backends; rings now:\n{RingSummary()}");
+        }, timeout, $"all routers on one ring of {backends} backends, {owners} owning keys; rings now:\n{RingSummary()}");
         return checksum!;
     }
 

@@ -7,8 +7,8 @@ namespace AkkaRouter.Cluster.Tests.Harness;
 /// <summary>One line a node printed, stamped when the harness received it.</summary>
 public sealed record LogLine(DateTime At, string Text);
 
-/// <summary>A `Ring vN: ...` line: the ring a node published and when.</summary>
-public sealed record RingLine(DateTime At, long Version, int Backends, string Checksum, string Text);
+/// <summary>A `Ring vN: ...` line: the ring a node published and when; <paramref name="Owners"/> of its backends own keys.</summary>
+public sealed record RingLine(DateTime At, long Version, int Backends, int Owners, string Checksum, string Text);
 
 /// <summary>How to start one node: the shipped HOCON file, the per-test override and environment overrides.</summary>
 public sealed record NodeSpec(
@@ -60,6 +60,12 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     /// <summary>The HTTP edge port the node logged it bound (read from the log; 0 until then).</summary>
     public int HttpPort { get; private set; }
+
+    /// <summary>The command palette port the node logged it bound (0 until then).</summary>
+    public int CmdPort { get; private set; }
+
+    /// <summary>The management HTTP port the node logged it bound (0 until then).</summary>
+    public int ManagementPort { get; private set; }
 
     /// <summary>The executable built beside the test assembly: the one `dotnet publish src/AkkaRouter` ships.</summary>
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "akkarouter");
@@ -120,6 +126,8 @@ public sealed partial class ClusterNode : IAsyncDisposable
         ExitedAt = null;
         RespPort = 0;
         HttpPort = 0;
+        CmdPort = 0;
+        ManagementPort = 0;
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -135,6 +143,10 @@ public sealed partial class ClusterNode : IAsyncDisposable
             RespPort = int.Parse(m.Groups[1].Value);
         else if (HttpListening().Match(text) is { Success: true } h)
             HttpPort = int.Parse(h.Groups[1].Value);
+        else if (CmdListening().Match(text) is { Success: true } c)
+            CmdPort = int.Parse(c.Groups[1].Value);
+        else if (ManagementListening().Match(text) is { Success: true } g)
+            ManagementPort = int.Parse(g.Groups[1].Value);
         lock (_gate)
             _lines.Add(line);
     }
@@ -264,11 +276,11 @@ public sealed partial class ClusterNode : IAsyncDisposable
     {
         var m = RingPublished().Match(line.Text);
         return m.Success
-            ? new RingLine(line.At, long.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Value, line.Text)
+            ? new RingLine(line.At, long.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value), m.Groups[4].Value, line.Text)
             : null;
     }
 
-    [GeneratedRegex(@"Ring v(\d+): (\d+) backends, checksum ([0-9a-f]+)")]
+    [GeneratedRegex(@"Ring v(\d+): (\d+) backends, (\d+) owning keys, checksum ([0-9a-f]+)")]
     private static partial Regex RingPublished();
 
     [GeneratedRegex(@"RESP lookups listening on \S+:(\d+)")]
@@ -276,4 +288,10 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     [GeneratedRegex(@"HTTP edge listening on \S+:(\d+)")]
     private static partial Regex HttpListening();
+
+    [GeneratedRegex(@"Command palette listening on \S+:(\d+)")]
+    private static partial Regex CmdListening();
+
+    [GeneratedRegex(@"Management HTTP listening on \S+:(\d+)")]
+    private static partial Regex ManagementListening();
 }

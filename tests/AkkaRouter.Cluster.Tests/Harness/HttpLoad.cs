@@ -46,16 +46,20 @@ public sealed class HttpLoad : IAsyncDisposable
         .Select(r => $"{r.At:HH:mm:ss.fff} GET {_keys[r.Key]} on {r.Router} (sent {r.Sent:HH:mm:ss.fff}, tried [{string.Join(", ", r.Tried)}]): {r.Failure}"));
 
     /// <summary>Starts <paramref name="clientsPerRouter"/> client loops against each router's HTTP edge, over <paramref name="keys"/>.</summary>
-    public static HttpLoad Start(IEnumerable<ClusterNode> routers, IReadOnlyList<string> keys, int clientsPerRouter = 2)
+    public static HttpLoad Start(IEnumerable<ClusterNode> routers, IReadOnlyList<string> keys, int clientsPerRouter = 2) =>
+        Start(routers.Select(r => (r.Name, $"http://{r.Spec.Host}:{r.HttpPort}")), keys, clientsPerRouter);
+
+    /// <summary>Starts client loops against any HTTP fronts (a router's edge, the nginx front), each named for the results.</summary>
+    public static HttpLoad Start(IEnumerable<(string Name, string BaseUrl)> fronts, IReadOnlyList<string> keys, int clientsPerFront = 2)
     {
         var load = new HttpLoad(keys);
         var seed = 0;
-        foreach (var router in routers)
+        foreach (var (name, baseUrl) in fronts)
         {
-            for (var c = 0; c < clientsPerRouter; c++)
+            for (var c = 0; c < clientsPerFront; c++)
             {
                 var s = ++seed;
-                load._loops.Add(Task.Run(() => load.Loop(router, s)));
+                load._loops.Add(Task.Run(() => load.Loop(name, baseUrl.TrimEnd('/'), s)));
             }
         }
         return load;
@@ -69,7 +73,7 @@ public sealed class HttpLoad : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task Loop(ClusterNode router, int seed)
+    private async Task Loop(string front, string baseUrl, int seed)
     {
         var random = new Random(seed);
         while (!_stop.IsCancellationRequested)
@@ -80,7 +84,7 @@ public sealed class HttpLoad : IAsyncDisposable
             Interlocked.Increment(ref _sent);
             try
             {
-                using var response = await _client.GetAsync($"http://{router.Spec.Host}:{router.HttpPort}{path}", _stop.Token);
+                using var response = await _client.GetAsync(baseUrl + path, _stop.Token);
                 var body = await response.Content.ReadAsStringAsync(_stop.Token);
                 var at = DateTime.UtcNow;
                 var tried = response.Headers.TryGetValues("X-AkkaRouter-Backend", out var values)
@@ -89,17 +93,17 @@ public sealed class HttpLoad : IAsyncDisposable
                 var parts = body.TrimEnd('\n').Split(' ');
                 if (response.IsSuccessStatusCode && parts.Length == 3 && parts[1] == "GET" && parts[2] == path)
                 {
-                    _results.Enqueue(new HttpResult(sent, at, router.Name, key, true, parts[0], tried, null));
+                    _results.Enqueue(new HttpResult(sent, at, front, key, true, parts[0], tried, null));
                     Interlocked.Increment(ref _answers);
                 }
                 else
                 {
-                    Fail(new HttpResult(sent, at, router.Name, key, false, null, tried, $"{(int)response.StatusCode} {body.Trim()}"));
+                    Fail(new HttpResult(sent, at, front, key, false, null, tried, $"{(int)response.StatusCode} {body.Trim()}"));
                 }
             }
             catch (Exception e) when (!_stop.IsCancellationRequested)
             {
-                Fail(new HttpResult(sent, DateTime.UtcNow, router.Name, key, false, null, [], $"{e.GetType().Name}: {e.GetBaseException().Message}"));
+                Fail(new HttpResult(sent, DateTime.UtcNow, front, key, false, null, [], $"{e.GetType().Name}: {e.GetBaseException().Message}"));
                 await Task.Delay(20);
             }
             catch (Exception)

@@ -20,7 +20,7 @@ public class RouterSettingsSpecs
             (settings.Resp.MaxClients, settings.Resp.MaxBulkLength, settings.Resp.MaxArguments, settings.Resp.IdleTimeout, settings.Resp.OutputTimeout, settings.Resp.Password));
         Assert.Equal(8080, settings.Http.Listener.Port);
         Assert.Equal(9110, settings.Cmd.Listener.Port);
-        Assert.Equal(8558, settings.Management.Port);
+        Assert.Equal(8558, settings.Management.Listener.Port);
         Assert.Null(settings.Advertised);
     }
 

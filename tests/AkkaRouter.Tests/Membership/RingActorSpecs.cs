@@ -1,7 +1,11 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.DistributedData;
+using Akka.TestKit;
 using AkkaRouter.Membership;
+using AkkaRouter.Placement;
+using AkkaRouter.State;
 using AkkaRouter.Ring;
 using AkkaRouter.Tests.Support;
 using static Akka.Cluster.ClusterEvent;
@@ -15,11 +19,13 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
     """))
 {
     private readonly RingView _view = new();
+    private TestProbe? _probe;
+    private TestProbe _acks => _probe ??= CreateTestProbe();
 
     private IActorRef StartRing(params Backend[] statics)
     {
         Sys.EventStream.Subscribe(TestActor, typeof(RingChanged));
-        return Sys.ActorOf(RingActor.Props(_view, statics));
+        return Sys.ActorOf(RingActor.Props(_view, statics, AkkaRouter.Placement.PlacementSettings.Default with { StaticBackendsChecked = false }));
     }
 
     private RingChanged ExpectRing(Func<RingSnapshot, bool> condition)
@@ -31,12 +37,28 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
 
     private static IEnumerable<string> Ids(RingSnapshot ring) => ring.Backends.Select(b => b.Id);
 
+    // A backend member owns keys once its sidecar has reported it healthy in the replicated state:
+    // the test writes that report (as that member's incarnation) into the real replicator, then
+    // announces the member.
+    private void Up(IActorRef ring, Member member)
+    {
+        if (BackendAdvertisement.FromMember(member) is { } backend)
+        {
+            var report = new HealthReport(HealthStatus.Up, 1, "", 0, new StateVersion(1, 0), ReplicatedBackendState.WriterName(member.UniqueAddress));
+            var replicator = DistributedData.Get(Sys).Replicator;
+            replicator.Tell(Dsl.Update(ReplicatedBackendState.Key, ReplicatedBackendState.Empty, WriteLocal.Instance,
+                current => new ReplicatedBackendState(current.Table.WithHealth(backend.Id, report))), _acks.Ref);
+            _acks.ExpectMsg<UpdateSuccess>();
+        }
+        ring.Tell(new MemberUp(member));
+    }
+
     [Fact(DisplayName = "An Up backend member enters the ring with the endpoint it advertises")]
     public void Up_backend_enters_ring()
     {
         var ring = StartRing();
-        ring.Tell(new MemberUp(ClusterEvents.Backend(5001, "10.0.0.1:8081")));
-        var changed = ExpectRing(r => r.Count == 1);
+        Up(ring, ClusterEvents.Backend(5001, "10.0.0.1:8081"));
+        var changed = ExpectRing(r => r.OwnerCount == 1);
         Assert.Equal("10.0.0.1:8081", changed.Current.Backends[0].Endpoint);
         Assert.Equal("10.0.0.1:8081", changed.Current.Owner("/documents/abc")!.Endpoint);
         Assert.Equal(1.0, changed.Movement.Gained["10.0.0.1:8081"], 6);
@@ -46,10 +68,10 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
     public void Non_backends_and_joining_members_stay_out()
     {
         var ring = StartRing();
-        ring.Tell(new MemberUp(ClusterEvents.Member(5000, MemberStatus.Up, null, 1, "router")));
+        Up(ring, ClusterEvents.Member(5000, MemberStatus.Up, null, 1, "router"));
         ring.Tell(new MemberJoined(ClusterEvents.Backend(5001, "10.0.0.1:8081", MemberStatus.Joining)));
-        ring.Tell(new MemberUp(ClusterEvents.Backend(5002, "10.0.0.2:8081")));
-        var changed = ExpectRing(r => r.Count > 0);
+        Up(ring, ClusterEvents.Backend(5002, "10.0.0.2:8081"));
+        var changed = ExpectRing(r => r.OwnerCount > 0);
         Assert.Equal(["10.0.0.2:8081"], Ids(changed.Current));
     }
 
@@ -59,17 +81,17 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         var ring = StartRing();
         var a = ClusterEvents.Backend(5001, "10.0.0.1:8081");
         var b = ClusterEvents.Backend(5002, "10.0.0.2:8081");
-        ring.Tell(new MemberUp(a));
-        ring.Tell(new MemberUp(b));
-        var both = ExpectRing(r => r.Count == 2).Current;
+        Up(ring, a);
+        Up(ring, b);
+        var both = ExpectRing(r => r.OwnerCount == 2).Current;
 
         ring.Tell(new UnreachableMember(b));
-        var without = ExpectRing(r => r.Count == 1);
+        var without = ExpectRing(r => r.OwnerCount == 1);
         Assert.Equal(["10.0.0.1:8081"], Ids(without.Current));
         Assert.True(without.Movement.MovedFraction > 0.3 && without.Movement.MovedFraction < 0.7);
 
         ring.Tell(new ReachableMember(b));
-        var back = ExpectRing(r => r.Count == 2).Current;
+        var back = ExpectRing(r => r.OwnerCount == 2).Current;
         Assert.Equal(both.Checksum, back.Checksum);
     }
 
@@ -79,19 +101,19 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         var ring = StartRing();
         var a = ClusterEvents.Backend(5001, "10.0.0.1:8081");
         var b = ClusterEvents.Backend(5002, "10.0.0.2:8081");
-        ring.Tell(new MemberUp(a));
-        ring.Tell(new MemberUp(b));
-        ExpectRing(r => r.Count == 2);
+        Up(ring, a);
+        Up(ring, b);
+        ExpectRing(r => r.OwnerCount == 2);
         ring.Tell(new MemberLeft(b.Copy(MemberStatus.Leaving)));
-        Assert.Equal(["10.0.0.1:8081"], Ids(ExpectRing(r => r.Count == 1).Current));
+        Assert.Equal(["10.0.0.1:8081"], Ids(ExpectRing(r => r.OwnerCount == 1).Current));
     }
 
     [Fact(DisplayName = "Static backends are on the ring from the start; a member with the same id replaces the static entry")]
     public void Static_backends_and_member_override()
     {
         var ring = StartRing(new Backend("cache-1", "10.0.0.9:8081"), new Backend("cache-2", "10.0.0.10:8081"));
-        Assert.Equal(["cache-1", "cache-2"], Ids(ExpectRing(r => r.Count == 2).Current));
-        ring.Tell(new MemberUp(ClusterEvents.Backend(5001, "10.0.0.1:8081", id: "cache-1")));
+        Assert.Equal(["cache-1", "cache-2"], Ids(ExpectRing(r => r.OwnerCount == 2).Current));
+        Up(ring, ClusterEvents.Backend(5001, "10.0.0.1:8081", id: "cache-1"));
         var changed = ExpectRing(r => r.Backends.Any(b => b.Endpoint == "10.0.0.1:8081"));
         Assert.Equal(["cache-1", "cache-2"], Ids(changed.Current));
     }
@@ -102,14 +124,14 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         var ring = StartRing();
         var members = Enumerable.Range(1, 4).Select(i => ClusterEvents.Backend(5000 + i, $"10.0.0.{i}:8081", uid: 100 + i)).ToArray();
         foreach (var m in members)
-            ring.Tell(new MemberUp(m));
-        var before = ExpectRing(r => r.Count == 4).Current;
+            Up(ring, m);
+        var before = ExpectRing(r => r.OwnerCount == 4).Current;
 
         ring.Tell(new UnreachableMember(members[2]));
-        ExpectRing(r => r.Count == 3);
+        ExpectRing(r => r.OwnerCount == 3);
         ring.Tell(new MemberRemoved(members[2].Copy(MemberStatus.Removed), MemberStatus.Down));
-        ring.Tell(new MemberUp(ClusterEvents.Backend(5003, "10.0.0.3:8081", uid: 999)));
-        var after = ExpectRing(r => r.Count == 4).Current;
+        Up(ring, ClusterEvents.Backend(5003, "10.0.0.3:8081", uid: 999));
+        var after = ExpectRing(r => r.OwnerCount == 4).Current;
 
         Assert.Equal(before.Checksum, after.Checksum);
         for (var k = 0; k < 2000; k++)
@@ -125,11 +147,11 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         for (var trial = 0; trial < 4; trial++)
         {
             var view = new RingView();
-            var actor = Sys.ActorOf(RingActor.Props(view, []));
+            var actor = Sys.ActorOf(RingActor.Props(view, [], AkkaRouter.Placement.PlacementSettings.Default));
             foreach (var m in members.OrderBy(_ => random.Next()))
-                actor.Tell(new MemberUp(m));
+                Up(actor, m);
             actor.Tell(new UnreachableMember(members[2]));
-            AwaitCondition(() => view.Current.Count == 5, TimeSpan.FromSeconds(5));
+            AwaitCondition(() => view.Current.OwnerCount == 5, TimeSpan.FromSeconds(5));
             checksums.Add(view.Current.Checksum);
             Sys.Stop(actor);
         }
@@ -143,12 +165,12 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         var routers = new[] { ClusterEvents.Member(5000, MemberStatus.Up, null, 1, "router"), ClusterEvents.Member(5009, MemberStatus.Up, null, 1, "router") };
         var backends = Enumerable.Range(1, 3).Select(i => ClusterEvents.Backend(5000 + i, $"10.0.0.{i}:8081")).ToArray();
         foreach (var m in routers.Concat(backends))
-            ring.Tell(new MemberUp(m));
-        ExpectRing(r => r.Count == 3);
+            Up(ring, m);
+        ExpectRing(r => r.OwnerCount == 3);
 
         // One unreachable of five: still the majority side, the backend just leaves the ring.
         ring.Tell(new UnreachableMember(backends[0]));
-        Assert.Equal(["10.0.0.2:8081", "10.0.0.3:8081"], Ids(ExpectRing(r => r.Count == 2).Current));
+        Assert.Equal(["10.0.0.2:8081", "10.0.0.3:8081"], Ids(ExpectRing(r => r.OwnerCount == 2).Current));
 
         // Three of five unreachable: this node is in the minority and stops answering.
         ring.Tell(new UnreachableMember(backends[1]));
@@ -157,6 +179,6 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         Assert.Contains("majority of the cluster is unreachable", refused.Reason);
 
         ring.Tell(new ReachableMember(routers[1]));
-        Assert.Equal(["10.0.0.3:8081"], Ids(ExpectRing(r => r.Count == 1).Current));
+        Assert.Equal(["10.0.0.3:8081"], Ids(ExpectRing(r => r.OwnerCount == 1).Current));
     }
 }

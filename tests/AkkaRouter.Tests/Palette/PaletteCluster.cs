@@ -38,10 +38,12 @@ public sealed class PaletteCluster : IAsyncLifetime
                 akka.cluster.seed-nodes = ["{{RouterAddress}}"]
                 akka.cluster.roles = [backend]
                 akka-router.node { service-endpoint = "127.0.0.1:{{BackendServicePorts[i]}}", zone = "zone-{{i}}" }
+                # No service runs behind these backends: health checks would keep them off the ring.
+                akka-router.node.health-check.type = none
                 akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = {{BackendManagementPorts[i]}} }
                 """));
         }
-        await EventuallyAsync.True(async () => (await Cmd("ring", "show")).Stdout.Contains("2 backends"), Deadline, "router ring has both backends");
+        await EventuallyAsync.True(async () => (await Cmd("ring", "show")).Stdout.Contains("2 backends, 6144 points"), Deadline, "both backends own keys on the router's ring");
     }
 
     /// <summary>`akkarouter cmd ROUTER args...` as an operator runs it.</summary>

@@ -75,19 +75,26 @@ internal sealed class RingCommands(RingView ring)
             writer.BulkString(list[i]!.EndpointUtf8.Span);
     }
 
+    /// <summary>
+    /// One flat field/value list per backend, owners and non-owners alike: id, endpoint, service, zone, state,
+    /// weight (configured), effective-weight, share and reason.
+    /// </summary>
     public void Nodes(RespWriter writer)
     {
         var snapshot = ring.Current;
         writer.ArrayHeader(snapshot.Count);
         foreach (var backend in snapshot.Backends)
         {
-            writer.MapHeader(6);
+            writer.MapHeader(9);
             writer.BulkString("id"); writer.BulkString(backend.Id);
             writer.BulkString("endpoint"); writer.BulkString(backend.Endpoint);
-            writer.BulkString("weight"); writer.BulkString(backend.Weight.ToString("R", CultureInfo.InvariantCulture));
+            writer.BulkString("service"); writer.BulkString(BackendFields.DefaultService);
             writer.BulkString("zone"); writer.BulkString(backend.Zone);
-            writer.BulkString("state"); writer.BulkString(backend.State);
+            writer.BulkString("state"); writer.BulkString(backend.State.Name());
+            writer.BulkString("weight"); writer.BulkString(BackendFields.Weight(backend.ConfiguredWeight));
+            writer.BulkString("effective-weight"); writer.BulkString(BackendFields.Weight(backend.Weight));
             writer.BulkString("share"); writer.BulkString(snapshot.ShareOf(backend.Id).ToString("0.######", CultureInfo.InvariantCulture));
+            writer.BulkString("reason"); writer.BulkString(backend.Reason);
         }
     }
 

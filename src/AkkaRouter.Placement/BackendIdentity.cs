@@ -1,0 +1,11 @@
+namespace AkkaRouter.Placement;
+
+/// <summary>A backend as its source names it: a backend member's advertisement, a static entry, a discovered record.</summary>
+/// <param name="Id">Ring identity.</param>
+/// <param name="Endpoint">Where its keys' requests go.</param>
+/// <param name="Zone">Its zone.</param>
+/// <param name="Weight">Its configured weight.</param>
+/// <param name="Writer">Whose health reports count: a backend member's incarnation (so an entry left by a previous
+/// incarnation is never taken for the new one's verdict), or null for backends the health singleton checks.</param>
+/// <param name="HealthChecked">False when nothing checks this backend: it is up without a report.</param>
+public sealed record BackendIdentity(string Id, string Endpoint, string Zone, double Weight, string? Writer, bool HealthChecked);

@@ -1,0 +1,114 @@
+using System.Globalization;
+using AkkaRouter.Ring;
+
+namespace AkkaRouter.Placement;
+
+/// <summary>
+/// The ring's backend set as a pure function of the backends' identities, the replicated state and the placement
+/// configuration: every router computes it itself and, given the same inputs, gets the same set.
+/// </summary>
+public static class BackendPlacement
+{
+    /// <summary>Reason of a backend whose checker has not reached a verdict yet (or whose verdict is another incarnation's).</summary>
+    public const string AwaitingVerdict = "no health verdict yet";
+
+    /// <summary>Each identity with its state, effective weight and reason. Identities must have distinct ids.</summary>
+    public static IReadOnlyList<Backend> Place(IEnumerable<BackendIdentity> identities, BackendStateTable state, PlacementSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(identities);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(settings);
+        var entries = identities.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => Evaluate(i, state)).ToList();
+        KeepWithinUnhealthyLimit(entries, settings.MaxUnhealthyFraction);
+        return entries.Select(e => e.ToBackend()).ToArray();
+    }
+
+    private static Entry Evaluate(BackendIdentity identity, BackendStateTable state)
+    {
+        state.Overrides.TryGetValue(identity.Id, out var over);
+        double configured = over?.Weight ?? identity.Weight;
+        var entry = new Entry(identity, configured);
+        if (over is { Drained: true })
+            return entry.As(BackendState.Draining, 0, over.Reason);
+
+        HealthReport? report = null;
+        if (identity.HealthChecked)
+        {
+            if (!state.Health.TryGetValue(identity.Id, out report) || (identity.Writer is not null && report.Writer != identity.Writer))
+                return entry.As(BackendState.Unhealthy, 0, AwaitingVerdict, awaiting: true);
+        }
+        if (configured == 0)
+            return entry.As(BackendState.Draining, 0, over?.Weight is not null ? over.Reason : "weight 0");
+        if (report is null)
+            return entry.As(BackendState.Up, 1, "");
+        return report.Status switch
+        {
+            HealthStatus.Up => entry.As(BackendState.Up, 1, "", report),
+            HealthStatus.Warming => entry.As(BackendState.Warming, report.WeightFactor, report.Reason, report),
+            _ => entry.As(BackendState.Unhealthy, 0, report.Reason, report),
+        };
+    }
+
+    // Envoy's panic threshold and max-ejection-percent exist for the same reason: when most of a fleet fails its
+    // checks at once, the checker (or the network it checks over) is the likelier culprit, and taking the whole
+    // fleet off would turn a checker problem into an outage. The backends that failed first stay off; the most
+    // recent failures, which pushed the count past the limit, stay on. Failure times are replicated data, so every
+    // router keeps the same ones.
+    private static void KeepWithinUnhealthyLimit(List<Entry> entries, double maxUnhealthyFraction)
+    {
+        var counted = entries.Where(e => e.State != BackendState.Draining && !e.Awaiting).ToList();
+        var unhealthy = counted.Where(e => e.State == BackendState.Unhealthy).ToList();
+        int allowedOff = (int)Math.Floor(counted.Count * maxUnhealthyFraction + 1e-9);
+        int keepOn = unhealthy.Count - allowedOff;
+        if (keepOn <= 0)
+            return;
+        var recent = unhealthy
+            .OrderByDescending(e => e.Report!.SinceUnixMs)
+            .ThenBy(e => e.Identity.Id, StringComparer.Ordinal)
+            .Take(keepOn);
+        string limit = maxUnhealthyFraction.ToString("0.##", CultureInfo.InvariantCulture);
+        foreach (var e in recent)
+        {
+            e.KeptOn($"failing health checks ({e.Reason}); kept on the ring: more than {limit} of the backends are unhealthy");
+        }
+    }
+
+    private sealed class Entry(BackendIdentity identity, double configured)
+    {
+        public BackendIdentity Identity { get; } = identity;
+
+        public BackendState State { get; private set; }
+
+        public double Factor { get; private set; }
+
+        public string Reason { get; private set; } = "";
+
+        public bool Awaiting { get; private set; }
+
+        public HealthReport? Report { get; private set; }
+
+        public Entry As(BackendState state, double factor, string reason, HealthReport? report = null, bool awaiting = false)
+        {
+            State = state;
+            Factor = factor;
+            Reason = reason;
+            Report = report;
+            Awaiting = awaiting;
+            return this;
+        }
+
+        public void KeptOn(string reason)
+        {
+            State = BackendState.Up;
+            Factor = 1;
+            Reason = reason;
+        }
+
+        public Backend ToBackend() =>
+            new(Identity.Id, Identity.Endpoint, EffectiveWeight(configured, Factor), Identity.Zone, State, configured, Reason);
+
+        // Rounded like the factor, so the effective weight (and the checksum over it) is the same on every node.
+        private static double EffectiveWeight(double weight, double factor) =>
+            factor >= 1 ? weight : Math.Round(weight * factor, 6, MidpointRounding.AwayFromZero);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace AkkaRouter.Placement;
+
+/// <summary>
+/// The wire format of <see cref="BackendStateTable"/>, shared by every node: a format byte, then the health entries
+/// and the overrides, each a count followed by its entries. Integers are little-endian, strings length-prefixed UTF-8.
+/// </summary>
+/// <remarks>
+/// Entries a reader does not understand (a newer status, a bad weight) are skipped one by one with a warning, so a
+/// router never stops on state written by another version; a frame that cannot be read at all is refused whole.
+/// </remarks>
+public static class BackendStateCodec
+{
+    /// <summary>The format this build writes.</summary>
+    public const byte Format = 1;
+
+    public static byte[] Write(BackendStateTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var output = new Writer();
+        output.Byte(Format);
+        output.Int32(table.Health.Count);
+        foreach (var (id, h) in table.Health)
+        {
+            output.String(id);
+            output.Byte((byte)h.Status);
+            output.Double(h.WeightFactor);
+            output.String(h.Reason);
+            output.Int64(h.SinceUnixMs);
+            output.Version(h.Version);
+            output.String(h.Writer);
+        }
+        output.Int32(table.Overrides.Count);
+        foreach (var (id, o) in table.Overrides)
+        {
+            output.String(id);
+            output.Byte((byte)((o.Drained ? 1 : 0) | (o.Weight.HasValue ? 2 : 0)));
+            output.Double(o.Weight ?? 0);
+            output.String(o.Reason);
+            output.Version(o.Version);
+            output.String(o.Writer);
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>Reads a table; entries that cannot be used are skipped and named in <paramref name="skipped"/>.</summary>
+    /// <exception cref="FormatException">The frame is truncated or of an unknown format.</exception>
+    public static BackendStateTable Read(ReadOnlySpan<byte> bytes, ICollection<string>? skipped = null)
+    {
+        var input = new Reader(bytes);
+        byte format = input.Byte();
+        if (format != Format)
+            throw new FormatException($"backend state format {format} is unknown (this build reads format {Format})");
+        var table = BackendStateTable.Empty;
+        int healthCount = input.Count();
+        for (int i = 0; i < healthCount; i++)
+        {
+            string id = input.String();
+            byte status = input.Byte();
+            double factor = input.Double();
+            string reason = input.String();
+            long since = input.Int64();
+            var version = input.Version();
+            string writer = input.String();
+            if (status > (byte)HealthStatus.Unhealthy || !double.IsFinite(factor) || factor < 0 || factor > 1 || id.Length == 0)
+            {
+                skipped?.Add($"health entry '{id}' (status {status}, weight factor {factor})");
+                continue;
+            }
+            table = table.WithHealth(id, new HealthReport((HealthStatus)status, factor, reason, since, version, writer));
+        }
+        int overrideCount = input.Count();
+        for (int i = 0; i < overrideCount; i++)
+        {
+            string id = input.String();
+            byte flags = input.Byte();
+            double weight = input.Double();
+            string reason = input.String();
+            var version = input.Version();
+            string writer = input.String();
+            bool hasWeight = (flags & 2) != 0;
+            if (flags > 3 || id.Length == 0
+                || (hasWeight && (!double.IsFinite(weight) || weight < 0 || weight > Ring.RingSnapshot.MaxWeight)))
+            {
+                skipped?.Add($"override '{id}' (flags {flags}, weight {weight})");
+                continue;
+            }
+            table = table.WithOverride(id, new OperatorOverride((flags & 1) != 0, hasWeight ? weight : null, reason, version, writer));
+        }
+        if (!input.AtEnd)
+            throw new FormatException("backend state has trailing bytes");
+        return table;
+    }
+
+    private sealed class Writer
+    {
+        private readonly MemoryStream _stream = new();
+        private readonly byte[] _number = new byte[8];
+
+        public void Byte(byte value) => _stream.WriteByte(value);
+
+        public void Int32(int value)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_number, value);
+            _stream.Write(_number, 0, 4);
+        }
+
+        public void Int64(long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_number, value);
+            _stream.Write(_number, 0, 8);
+        }
+
+        public void Double(double value) => Int64(BitConverter.DoubleToInt64Bits(value));
+
+        public void Version(StateVersion version)
+        {
+            Int64(version.Epoch);
+            Int64(version.Sequence);
+        }
+
+        public void String(string value)
+        {
+            byte[] utf8 = Encoding.UTF8.GetBytes(value);
+            Int32(utf8.Length);
+            _stream.Write(utf8);
+        }
+
+        public byte[] ToArray() => _stream.ToArray();
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    {
+        private ReadOnlySpan<byte> _rest = bytes;
+
+        public readonly bool AtEnd => _rest.IsEmpty;
+
+        public byte Byte() => Take(1)[0];
+
+        public int Count()
+        {
+            int count = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+            // Every entry takes more than 8 bytes: a larger count is a damaged frame, not a reason to allocate.
+            return count >= 0 && count <= _rest.Length / 8 ? count : throw new FormatException($"backend state entry count {count} is impossible");
+        }
+
+        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public double Double() => BitConverter.Int64BitsToDouble(Int64());
+
+        public StateVersion Version() => new(Int64(), Int64());
+
+        public string String()
+        {
+            int length = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+            if (length < 0 || length > _rest.Length)
+                throw new FormatException($"backend state string of {length} bytes is longer than the frame");
+            return Encoding.UTF8.GetString(Take(length));
+        }
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (count > _rest.Length)
+                throw new FormatException("backend state is truncated");
+            var taken = _rest[..count];
+            _rest = _rest[count..];
+            return taken;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+
+namespace AkkaRouter.State;
+
+/// <summary>How this node reads and writes the replicated backend state.</summary>
+public static class StateReplication
+{
+    /// <summary>
+    /// Writes go to every reachable node directly, not only by gossip, so every router has a change within one round
+    /// trip plus notify-subscribers-interval; a node that does not answer in time still gets it by gossip.
+    /// </summary>
+    public static readonly IWriteConsistency Write = new WriteAll(TimeSpan.FromSeconds(2));
+
+    /// <summary>A writer's first read: a majority, so it sees what its predecessor wrote before taking the next epoch.</summary>
+    public static readonly IReadConsistency FirstRead = new ReadMajority(TimeSpan.FromSeconds(3));
+
+    public static IActorRef Replicator(ActorSystem system) => DistributedData.Get(system).Replicator;
+
+    /// <summary>This node's name as a writer of entries.</summary>
+    public static string SelfWriter(ActorSystem system) => ReplicatedBackendState.WriterName(Cluster.Get(system).SelfUniqueAddress);
+
+    /// <summary>The table in a Get reply: empty for NotFound, null for a failed read.</summary>
+    public static Placement.BackendStateTable? FromGet(object reply) => reply switch
+    {
+        GetSuccess success => success.Get(ReplicatedBackendState.Key).Table,
+        NotFound => Placement.BackendStateTable.Empty,
+        _ => null,
+    };
+}
