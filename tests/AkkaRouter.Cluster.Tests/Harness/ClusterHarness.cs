@@ -49,17 +49,17 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public ClusterNode this[string name] => Nodes.Single(n => n.Name == name);
 
-    /// <summary>Starts the seed router from hocon/seed-router.conf. Must come first.</summary>
-    public ClusterNode StartSeedRouter(string name)
+    /// <summary>Starts the seed router from hocon/seed-router.conf (with further AKKAROUTER__... overrides). Must come first.</summary>
+    public ClusterNode StartSeedRouter(string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         var placement = _place(name);
         _seed = $"akka.tcp://akkarouter@{placement.Host}:{placement.RemotingPort}";
-        return Start(name, "seed-router.conf", isRouter: true, placement, serviceEndpoint: null);
+        return Start(name, "seed-router.conf", isRouter: true, placement, serviceEndpoint: null, environment);
     }
 
-    /// <summary>Starts a further router from hocon/router.conf.</summary>
-    public ClusterNode StartRouter(string name) =>
-        Start(name, "router.conf", isRouter: true, _place(name), serviceEndpoint: null);
+    /// <summary>Starts a further router from hocon/router.conf (with further AKKAROUTER__... overrides).</summary>
+    public ClusterNode StartRouter(string name, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(name, "router.conf", isRouter: true, _place(name), serviceEndpoint: null, environment);
 
     /// <summary>
     /// Starts a backend sidecar from hocon/backend-sidecar.conf fronting <paramref name="serviceEndpoint"/>,
