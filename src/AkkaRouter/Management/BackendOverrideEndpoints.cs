@@ -28,7 +28,7 @@ public static class BackendOverrideEndpoints
         app.MapPut("/api/backends/{id}/weight", async (string id, HttpContext context) =>
         {
             if (!Authorized(context, token))
-                return Unauthorized();
+                return Unauthorized(context);
             var text = context.Request.Query["value"].ToString();
             if (text.Length == 0)
             {
@@ -45,14 +45,18 @@ public static class BackendOverrideEndpoints
     private static async Task<IResult> Run(ActorSystem system, string token, HttpContext context, OverrideCommand command)
     {
         if (!Authorized(context, token))
-            return Unauthorized();
+            return Unauthorized(context);
         var overrides = ActorRegistry.For(system).Get<BackendOverridesActor>();
         var result = await overrides.Ask<OverrideResult>(command, TimeSpan.FromSeconds(15), context.RequestAborted);
         return Results.Text(result.Message + "\n", statusCode: result.Applied ? 200 : 404);
     }
 
-    private static IResult Unauthorized() =>
-        Results.Text("missing or wrong bearer token (akka-router.management.token)\n", statusCode: 401);
+    // A 401 must carry a challenge (RFC 9110, section 15.5.2); clients and proxies rely on it to know which scheme to use.
+    private static IResult Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer realm=\"akkarouter\"";
+        return Results.Text("missing or wrong bearer token (akka-router.management.token)\n", statusCode: 401);
+    }
 
     // Constant time, so the comparison does not tell an attacker how much of a guess was right.
     private static bool Authorized(HttpContext context, string token)

@@ -74,6 +74,68 @@ public class RouterSettingsSpecs
         Assert.Contains(problem, error.Problem);
     }
 
+    [Fact(DisplayName = "Health checks, slow start, the unhealthy guard and the management token default as hocon/akkarouter.conf documents")]
+    public void Health_and_placement_defaults()
+    {
+        var settings = RouterSettingsReader.Read(RouterConfig.Load([], new Dictionary<string, string>()));
+        var checks = new HealthCheckSettings(HealthCheckType.Tcp, "/", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500), 0.1, Rise: 2, Fall: 3);
+        Assert.Equal(checks, settings.Node.HealthCheck);
+        Assert.Equal(checks, settings.HealthCheck);
+        Assert.Equal(new AkkaRouter.Placement.SlowStartRamp(TimeSpan.Zero, 0.2), settings.Node.SlowStart);
+        Assert.False(settings.Node.SlowStart.Enabled);
+        Assert.Equal(new AkkaRouter.Placement.PlacementSettings(0.5, StaticBackendsChecked: true), settings.Placement);
+        Assert.Equal("", settings.Management.Token);
+    }
+
+    [Fact(DisplayName = "Health-check, slow-start and placement keys are read as given; static checks off means static backends are placed unchecked")]
+    public void Health_and_placement_values()
+    {
+        var settings = Read("""
+            akka-router.node.health-check { type = HTTP, path = "/healthz", interval = 2s, timeout = 2s, jitter = 0.5, rise = 1, fall = 100 }
+            akka-router.node.slow-start { duration = 60s, min-weight = 0.1 }
+            akka-router.health-check.type = none
+            akka-router.placement.max-unhealthy-fraction = 1.0
+            akka-router.management.token = "s3cret"
+            """);
+        Assert.Equal(new HealthCheckSettings(HealthCheckType.Http, "/healthz", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2), 0.5, 1, 100), settings.Node.HealthCheck);
+        Assert.Equal(HealthCheckType.None, settings.HealthCheck.Type);
+        Assert.Equal((TimeSpan.FromSeconds(60), 0.1, true), (settings.Node.SlowStart.Duration, settings.Node.SlowStart.MinWeight, settings.Node.SlowStart.Enabled));
+        Assert.Equal(new AkkaRouter.Placement.PlacementSettings(1.0, StaticBackendsChecked: false), settings.Placement);
+        Assert.Equal("s3cret", settings.Management.Token);
+        // min-weight 0 is only refused when slow start is on.
+        Assert.Equal(0, Read("akka-router.node.slow-start { duration = 0s, min-weight = 0 }").Node.SlowStart.MinWeight);
+    }
+
+    [Theory(DisplayName = "Invalid health-check, slow-start and placement values fail with one line naming the key and the problem")]
+    [InlineData("akka-router.health-check.type = bogus", "akka-router.health-check.type", "'bogus' is not a check type (tcp, http, none)")]
+    [InlineData("akka-router.node.health-check.type = bogus", "akka-router.node.health-check.type", "'bogus' is not a check type (tcp, http, none)")]
+    [InlineData("akka-router.health-check { interval = 1s, timeout = 1500ms }", "akka-router.health-check.timeout", "1500ms is longer than the interval (1s); checks would overlap")]
+    [InlineData("akka-router.node.health-check { interval = 200ms, timeout = 1s }", "akka-router.node.health-check.timeout", "is longer than the interval")]
+    [InlineData("akka-router.health-check.interval = 0s", "akka-router.health-check.interval", "must be a positive duration")]
+    [InlineData("akka-router.health-check.timeout = 0s", "akka-router.health-check.timeout", "must be a positive duration")]
+    [InlineData("akka-router.health-check.rise = 0", "akka-router.health-check.rise", "0 must be greater than 0")]
+    [InlineData("akka-router.node.health-check.fall = 0", "akka-router.node.health-check.fall", "0 must be greater than 0")]
+    [InlineData("akka-router.health-check.fall = 101", "akka-router.health-check.fall", "101 is above the limit of 100")]
+    [InlineData("akka-router.health-check.rise = two", "akka-router.health-check.rise", "invalid value")]
+    [InlineData("akka-router.health-check.jitter = 0.9", "akka-router.health-check.jitter", "0.9 is out of range (0 to 0.5)")]
+    [InlineData("akka-router.node.health-check.jitter = -0.1", "akka-router.node.health-check.jitter", "-0.1 is out of range (0 to 0.5)")]
+    [InlineData("akka-router.health-check.jitter = lots", "akka-router.health-check.jitter", "'lots' is not a number")]
+    [InlineData("akka-router.health-check.path = health", "akka-router.health-check.path", "'health' is not a request path (it starts with '/' and has no spaces)")]
+    [InlineData("akka-router.node.health-check.path = \"/a b\"", "akka-router.node.health-check.path", "'/a b' is not a request path")]
+    [InlineData("akka-router.node.slow-start { duration = 30s, min-weight = 0 }", "akka-router.node.slow-start.min-weight", "must be greater than 0: a warming backend owns some keys")]
+    [InlineData("akka-router.node.slow-start.min-weight = 1.5", "akka-router.node.slow-start.min-weight", "1.5 is out of range (0 to 1)")]
+    [InlineData("akka-router.node.slow-start.duration = -1s", "akka-router.node.slow-start.duration", "invalid value")]
+    [InlineData("akka-router.placement.max-unhealthy-fraction = 1.5", "akka-router.placement.max-unhealthy-fraction", "1.5 is out of range (0 to 1)")]
+    [InlineData("akka-router.placement.max-unhealthy-fraction = half", "akka-router.placement.max-unhealthy-fraction", "'half' is not a number")]
+    public void Invalid_health_values_name_key_and_problem(string hocon, string key, string problem)
+    {
+        var error = ReadFails(hocon);
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Problem);
+        Assert.Equal($"{key}: {error.Problem}", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Fact(DisplayName = "Malformed HOCON in a --config file fails naming the file")]
     public void Malformed_file_names_the_file()
     {
