@@ -53,11 +53,14 @@ public static class BackendPlacement
     // checks at once, the checker (or the network it checks over) is the likelier culprit, and taking the whole
     // fleet off would turn a checker problem into an outage. The backends that failed first stay off; the most
     // recent failures, which pushed the count past the limit, stay on. Failure times are replicated data, so every
-    // router keeps the same ones.
+    // router keeps the same ones. The limit is a fraction of every backend not drained, those still awaiting their
+    // first verdict included: at a cold start, the first backend to fail must not be kept on as the only owner while
+    // the others have not been checked yet. Only backends with an unhealthy verdict can be kept on: one that was never
+    // checked is never given keys.
     private static void KeepWithinUnhealthyLimit(List<Entry> entries, double maxUnhealthyFraction)
     {
-        var counted = entries.Where(e => e.State != BackendState.Draining && !e.Awaiting).ToList();
-        var unhealthy = counted.Where(e => e.State == BackendState.Unhealthy).ToList();
+        var counted = entries.Where(e => e.State != BackendState.Draining).ToList();
+        var unhealthy = counted.Where(e => e.State == BackendState.Unhealthy && !e.Awaiting).ToList();
         int allowedOff = (int)Math.Floor(counted.Count * maxUnhealthyFraction + 1e-9);
         int keepOn = unhealthy.Count - allowedOff;
         if (keepOn <= 0)

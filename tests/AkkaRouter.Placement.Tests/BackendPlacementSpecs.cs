@@ -206,12 +206,13 @@ public class BackendPlacementSpecs
         Assert.Equal(["b2", "b3"], placed.Where(b => b.State == BackendState.Unhealthy).Select(b => b.Id));
     }
 
-    [Fact(DisplayName = "Max-unhealthy guard: drained backends and backends awaiting a verdict are not counted")]
-    public void Unhealthy_guard_ignores_drained_and_awaiting()
+    [Fact(DisplayName = "Max-unhealthy guard: the limit is a fraction of the backends not drained (awaiting ones included); only verdicts count as unhealthy")]
+    public void Unhealthy_guard_counts_awaiting_but_never_keeps_them_on()
     {
-        // 10 identities: 2 drained, 2 awaiting a verdict, 6 counted of which 4 unhealthy. Limit floor(6 × 0.5) = 3 off,
-        // so exactly 1 (the most recent failure) stays on. Counting drained/awaiting in the total would keep none on;
-        // counting awaiting as unhealthy would keep 2 on.
+        // 10 identities: 2 drained, 2 awaiting a verdict, 6 with verdicts of which 4 unhealthy. Limit floor(8 × 0.5) = 4
+        // off, so all 4 stay off. Leaving the awaiting ones out of the total would keep 1 on (limit 3); counting
+        // drained ones in would change nothing here, so a second case below checks that; counting awaiting ones as
+        // unhealthy would keep 2 on.
         var identities = Enumerable.Range(0, 10).Select(i => Identity($"b{i}", writer: i == 9 ? "member#2" : null)).ToArray();
         var drain = new OperatorOverride(true, null, "drained", V1, "r");
         var table = BackendStateTable.Empty
@@ -230,11 +231,27 @@ public class BackendPlacementSpecs
         Assert.Equal(["b0", "b1"], placed.Where(b => b.State == BackendState.Draining).Select(b => b.Id));
         Assert.Equal(["b8", "b9"], placed.Where(b => b.Reason == BackendPlacement.AwaitingVerdict).Select(b => b.Id));
         Assert.All(placed.Where(b => b.Id is "b8" or "b9"), b => Assert.Equal((BackendState.Unhealthy, 0.0), (b.State, b.Weight)));
-        Assert.Equal(["b2", "b4", "b5"], placed.Where(b => b.State == BackendState.Unhealthy && b.Reason != BackendPlacement.AwaitingVerdict).Select(b => b.Id));
-        var kept = Single(placed, "b3");
+        Assert.Equal(["b2", "b3", "b4", "b5"], placed.Where(b => b.State == BackendState.Unhealthy && b.Reason != BackendPlacement.AwaitingVerdict).Select(b => b.Id));
+        Assert.DoesNotContain(placed, b => b.State == BackendState.Up && b.Reason.Length > 0);
+        Assert.Equal((BackendState.Warming, 0.5), (Single(placed, "b7").State, Single(placed, "b7").Weight));
+
+        // A fifth failure (b6) exceeds the limit of 4: the most recent failure stays on. Were drained backends
+        // counted (limit 5), none would.
+        var fifth = BackendPlacement.Place(identities, table.WithHealth("b6", Report(HealthStatus.Unhealthy, 0, "x", 500)), new PlacementSettings(0.5, true));
+        var kept = Single(fifth, "b6");
         Assert.Equal(BackendState.Up, kept.State);
         Assert.NotEmpty(kept.Reason);
-        Assert.Equal((BackendState.Warming, 0.5), (Single(placed, "b7").State, Single(placed, "b7").Weight));
+        Assert.Equal(["b2", "b3", "b4", "b5"], fifth.Where(b => b.State == BackendState.Unhealthy && b.Reason != BackendPlacement.AwaitingVerdict).Select(b => b.Id));
+    }
+
+    [Fact(DisplayName = "Max-unhealthy guard at a cold start: the first backend to fail is not kept on while the others await their first verdict")]
+    public void Unhealthy_guard_at_cold_start()
+    {
+        var identities = Enumerable.Range(0, 3).Select(i => Identity($"b{i}")).ToArray();
+        var table = BackendStateTable.Empty.WithHealth("b0", Report(HealthStatus.Unhealthy, 0, "connection refused", 100));
+        var placed = BackendPlacement.Place(identities, table, new PlacementSettings(0.5, true));
+        Assert.All(placed, b => Assert.False(b.OwnsKeys));
+        Assert.Equal("connection refused", Single(placed, "b0").Reason);
     }
 
     private static (BackendIdentity[] Identities, BackendStateTable Table) RandomInputs(Random random)
@@ -286,8 +303,8 @@ public class BackendPlacementSpecs
             Assert.Equal(placed, BackendPlacement.Place(identities, table, settings));
 
             var awaiting = placed.Where(b => b.Reason == BackendPlacement.AwaitingVerdict).ToList();
-            var counted = placed.Where(b => b.State != BackendState.Draining && b.Reason != BackendPlacement.AwaitingVerdict).ToList();
-            var off = counted.Where(b => b.State == BackendState.Unhealthy).ToList();
+            var counted = placed.Where(b => b.State != BackendState.Draining).ToList();
+            var off = counted.Where(b => b.State == BackendState.Unhealthy && b.Reason != BackendPlacement.AwaitingVerdict).ToList();
             var keptOn = counted.Where(b => b.State == BackendState.Up && b.Reason.Length > 0).ToList();
             int limit = (int)Math.Floor(counted.Count * settings.MaxUnhealthyFraction + 1e-9);
             Assert.True(off.Count <= limit, $"seed {seed}: {off.Count} unhealthy off of {counted.Count} counted, limit {limit}");
