@@ -43,7 +43,8 @@ public static class BackendPlacement
             return entry.As(BackendState.Up, 1, "");
         return report.Status switch
         {
-            HealthStatus.Up => entry.As(BackendState.Up, 1, "", report),
+            // Below 1 when the backend's state-aware score lowered its weight.
+            HealthStatus.Up => entry.As(BackendState.Up, report.WeightFactor, "", report),
             HealthStatus.Warming => entry.As(BackendState.Warming, report.WeightFactor, report.Reason, report),
             _ => entry.As(BackendState.Unhealthy, 0, report.Reason, report),
         };

@@ -6,6 +6,8 @@ namespace AkkaRouter.Placement;
 /// <summary>
 /// The wire format of <see cref="BackendStateTable"/>, shared by every node: a format byte, then the health entries
 /// and the overrides, each a count followed by its entries. Integers are little-endian, strings length-prefixed UTF-8.
+/// Format 2 adds each health entry's score (a presence byte, then health, cache hit rate (NaN = none), zone cost,
+/// score and factor as doubles); format 1 is still read.
 /// </summary>
 /// <remarks>
 /// Entries a reader does not understand (a newer status, a bad weight) are skipped one by one with a warning, so a
@@ -14,7 +16,7 @@ namespace AkkaRouter.Placement;
 public static class BackendStateCodec
 {
     /// <summary>The format this build writes.</summary>
-    public const byte Format = 1;
+    public const byte Format = 2;
 
     public static byte[] Write(BackendStateTable table)
     {
@@ -31,6 +33,15 @@ public static class BackendStateCodec
             output.Int64(h.SinceUnixMs);
             output.Version(h.Version);
             output.String(h.Writer);
+            output.Byte(h.Score is null ? (byte)0 : (byte)1);
+            if (h.Score is { } score)
+            {
+                output.Double(score.Inputs.Health);
+                output.Double(score.Inputs.CacheHitRate ?? double.NaN);
+                output.Double(score.Inputs.ZoneCost);
+                output.Double(score.Value);
+                output.Double(score.Factor);
+            }
         }
         output.Int32(table.Overrides.Count);
         foreach (var (id, o) in table.Overrides)
@@ -51,8 +62,8 @@ public static class BackendStateCodec
     {
         var input = new Reader(bytes);
         byte format = input.Byte();
-        if (format != Format)
-            throw new FormatException($"backend state format {format} is unknown (this build reads format {Format})");
+        if (format is not (1 or Format))
+            throw new FormatException($"backend state format {format} is unknown (this build reads formats 1 and {Format})");
         var table = BackendStateTable.Empty;
         int healthCount = input.Count();
         for (int i = 0; i < healthCount; i++)
@@ -64,12 +75,13 @@ public static class BackendStateCodec
             long since = input.Int64();
             var version = input.Version();
             string writer = input.String();
+            ScoreReport? score = format >= 2 ? ReadScore(ref input) : null;
             if (status > (byte)HealthStatus.Unhealthy || !double.IsFinite(factor) || factor < 0 || factor > 1 || id.Length == 0)
             {
                 skipped?.Add($"health entry '{id}' (status {status}, weight factor {factor})");
                 continue;
             }
-            table = table.WithHealth(id, new HealthReport((HealthStatus)status, factor, reason, since, version, writer));
+            table = table.WithHealth(id, new HealthReport((HealthStatus)status, factor, reason, since, version, writer, score));
         }
         int overrideCount = input.Count();
         for (int i = 0; i < overrideCount; i++)
@@ -92,6 +104,18 @@ public static class BackendStateCodec
         if (!input.AtEnd)
             throw new FormatException("backend state has trailing bytes");
         return table;
+    }
+
+    // A score whose numbers cannot be shown is dropped; the entry itself stays (its weight factor is what places it).
+    private static ScoreReport? ReadScore(ref Reader input)
+    {
+        byte present = input.Byte();
+        if (present == 0)
+            return null;
+        double health = input.Double(), hitRate = input.Double(), zoneCost = input.Double(), value = input.Double(), factor = input.Double();
+        bool valid = present == 1 && double.IsFinite(health) && (double.IsNaN(hitRate) || double.IsFinite(hitRate))
+            && double.IsFinite(zoneCost) && double.IsFinite(value) && double.IsFinite(factor);
+        return valid ? new ScoreReport(new ScoreInputs(health, double.IsNaN(hitRate) ? null : hitRate, zoneCost), value, factor) : null;
     }
 
     private sealed class Writer

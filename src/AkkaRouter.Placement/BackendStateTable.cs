@@ -70,6 +70,16 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
             order = candidate.SinceUnixMs.CompareTo(current.SinceUnixMs);
         if (order == 0)
             order = string.CompareOrdinal(candidate.Reason, current.Reason);
+        if (order == 0)
+            order = Nullable.Compare(candidate.Score?.Value, current.Score?.Value);
+        if (order == 0)
+            order = Nullable.Compare(candidate.Score?.Factor, current.Score?.Factor);
+        if (order == 0)
+            order = Nullable.Compare(candidate.Score?.Inputs.Health, current.Score?.Inputs.Health);
+        if (order == 0)
+            order = Nullable.Compare(candidate.Score?.Inputs.CacheHitRate, current.Score?.Inputs.CacheHitRate);
+        if (order == 0)
+            order = Nullable.Compare(candidate.Score?.Inputs.ZoneCost, current.Score?.Inputs.ZoneCost);
         return order > 0;
     }
 

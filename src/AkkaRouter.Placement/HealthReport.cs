@@ -24,13 +24,16 @@ public enum HealthStatus : byte
 /// unhealthy backends for the max-unhealthy guard, and every router reads the same replicated value.</param>
 /// <param name="Version">Decides which write wins.</param>
 /// <param name="Writer">Who wrote it: a sidecar's member incarnation, or the health singleton's node.</param>
+/// <param name="Score">The state-aware score behind <paramref name="WeightFactor"/>, when the writer reads its service's
+/// signals; null otherwise. Shown by RING.EXPLAIN and `ring explain`.</param>
 public sealed record HealthReport(
     HealthStatus Status,
     double WeightFactor,
     string Reason,
     long SinceUnixMs,
     StateVersion Version,
-    string Writer)
+    string Writer,
+    ScoreReport? Score = null)
 {
     /// <summary>True when the verdict lets the backend own keys.</summary>
     public bool Healthy => Status != HealthStatus.Unhealthy;
@@ -47,3 +50,9 @@ public sealed record OperatorOverride(bool Drained, double? Weight, string Reaso
     /// <summary>True when the override changes nothing (every instruction undone): kept only to carry its version.</summary>
     public bool IsEmpty => !Drained && Weight is null;
 }
+
+/// <summary>A state-aware score as its backend's sidecar computed and published it.</summary>
+/// <param name="Inputs">Health, cache hit rate and zone cost as read.</param>
+/// <param name="Value">The score, 0 to 1.</param>
+/// <param name="Factor">The damped weight factor published from it (part of the report's weight factor).</param>
+public sealed record ScoreReport(ScoreInputs Inputs, double Value, double Factor);

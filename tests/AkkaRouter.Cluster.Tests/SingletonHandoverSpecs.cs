@@ -32,7 +32,10 @@ public sealed class SingletonHandoverSpecs(ITestOutputHelper output)
                 await router2.WaitUntilUp(ClusterHarness.StartTimeout);
                 var checksum = await cluster.WaitForAgreement(4, 3, Deadline);
                 await router1.WaitForLine(l => l.Contains("Health singleton checks 4 static backends", StringComparison.Ordinal), Deadline, "the singleton runs on the oldest node");
-                Assert.Equal("unhealthy", await StateOn(router2, dead));
+                // The dead backend's verdict (fall failures), not merely "no verdict yet", on both routers.
+                await cluster.WaitForAgreement(4, 3, Deadline);
+                await Eventually.True(async () => (await EntryOn(router2, dead))["reason"] == "connection refused", Deadline, "the dead backend's unhealthy verdict on router-2");
+                checksum = await cluster.WaitForAgreement(4, 3, Deadline);
 
                 var handover = DateTime.UtcNow;
                 var from = router2.LineCount;
@@ -51,7 +54,7 @@ public sealed class SingletonHandoverSpecs(ITestOutputHelper output)
                 var crashed = DateTime.UtcNow;
                 await services[0].Crash();
                 await router2.WaitForRing(r => r.At >= crashed && r.Text.Contains($"{services[0].Endpoint} unhealthy", StringComparison.Ordinal), Deadline, "static-1 unhealthy");
-                Assert.Equal("unhealthy", await StateOn(router2, services[0].Endpoint));
+                Assert.Equal("unhealthy", (await EntryOn(router2, services[0].Endpoint))["state"]);
             });
         }
         finally
@@ -61,12 +64,12 @@ public sealed class SingletonHandoverSpecs(ITestOutputHelper output)
         }
     }
 
-    private static async Task<string> StateOn(ClusterNode router, string endpoint)
+    private static async Task<Dictionary<string, string>> EntryOn(ClusterNode router, string endpoint)
     {
         await using var client = await RawRespClient.Connect(router.Spec.Host, router.RespPort);
         var nodes = await client.Command("RING.NODES") as object?[] ?? throw new InvalidDataException("RING.NODES answered no array");
         return nodes.Select(n => ((object?[])n!).Chunk(2).ToDictionary(p => (string)p[0]!, p => (string)p[1]!))
-            .Single(n => n["endpoint"] == endpoint)["state"];
+            .Single(n => n["endpoint"] == endpoint);
     }
 
     private static async Task<double> ChecksRun(ClusterNode router, string endpoint)

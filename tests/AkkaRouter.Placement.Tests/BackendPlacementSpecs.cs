@@ -14,7 +14,7 @@ public class BackendPlacementSpecs
 
     private static Backend Single(IReadOnlyList<Backend> placed, string id) => placed.Single(b => b.Id == id);
 
-    [Fact(DisplayName = "Health up, warming and unhealthy map to ring states with weight, weight × factor and 0")]
+    [Fact(DisplayName = "Health up, warming and unhealthy map to ring states with weight × factor (a state-aware score lowers an up backend's), weight × ramp and 0")]
     public void Health_maps_to_states()
     {
         BackendIdentity[] identities = [Identity("up", 2.0), Identity("warm", 2.5), Identity("down", 3.0)];
@@ -26,7 +26,7 @@ public class BackendPlacementSpecs
 
         Assert.Equal(["down", "up", "warm"], placed.Select(b => b.Id));
         var up = Single(placed, "up");
-        Assert.Equal((BackendState.Up, 2.0, 2.0, ""), (up.State, up.Weight, up.ConfiguredWeight, up.Reason));
+        Assert.Equal((BackendState.Up, 0.6, 2.0, ""), (up.State, up.Weight, up.ConfiguredWeight, up.Reason));
         Assert.Equal("up.svc:6379", up.Endpoint);
         Assert.Equal("zone-a", up.Zone);
         var warm = Single(placed, "warm");

@@ -47,10 +47,10 @@ public class BackendStateCodecSpecs
             .WithOverride("a", new OperatorOverride(true, null, "d", new StateVersion(2, 0), "r"))
             .WithOverride("c", new OperatorOverride(false, 7.25, "", new StateVersion(5, 6), "r"));
         byte[] expected = new FrameBuilder()
-            .Byte(1)
+            .Byte(2)
             .Int32(2)
-            .Health("a", 2, 0, "ü", -1, 1, 0, "w2")
-            .Health("b", 1, 0.5, "ramp", 42, 3, 1, "w1")
+            .Health("a", 2, 0, "ü", -1, 1, 0, "w2").Byte(0)
+            .Health("b", 1, 0.5, "ramp", 42, 3, 1, "w1").Byte(0)
             .Int32(2)
             .Override("a", 1, 0, "d", 2, 0, "r")
             .Override("c", 2, 7.25, "", 5, 6, "r")
@@ -59,9 +59,34 @@ public class BackendStateCodecSpecs
         Assert.Equal(BackendStateCodec.Format, BackendStateCodec.Write(BackendStateTable.Empty)[0]);
     }
 
+    [Fact(DisplayName = "Format 2 carries each health entry's score (cache hit rate absent as NaN); format 1 frames are still read, without scores")]
+    public void Score_and_format_1()
+    {
+        var scored = new ScoreReport(new ScoreInputs(0.9, 0.75, 2), 0.7, 0.7);
+        var unscored = new ScoreReport(new ScoreInputs(1, null, 1), 1, 1);
+        var table = BackendStateTable.Empty
+            .WithHealth("a", new HealthReport(HealthStatus.Up, 0.7, "", 1, new StateVersion(1, 0), "w", scored))
+            .WithHealth("b", new HealthReport(HealthStatus.Up, 1, "", 1, new StateVersion(1, 0), "w", unscored));
+        byte[] expected = new FrameBuilder()
+            .Byte(2)
+            .Int32(2)
+            .Health("a", 0, 0.7, "", 1, 1, 0, "w").Byte(1).Double(0.9).Double(0.75).Double(2).Double(0.7).Double(0.7)
+            .Health("b", 0, 1, "", 1, 1, 0, "w").Byte(1).Double(1).Double(double.NaN).Double(1).Double(1).Double(1)
+            .Int32(0)
+            .ToArray();
+        Assert.Equal(expected, BackendStateCodec.Write(table));
+        Assert.Equal(table, BackendStateCodec.Read(expected));
+        Assert.Null(BackendStateCodec.Read(expected).Health["b"].Score!.Inputs.CacheHitRate);
+
+        byte[] format1 = new FrameBuilder().Byte(1).Int32(1).Health("a", 0, 0.7, "", 1, 1, 0, "w").Int32(0).ToArray();
+        var read = BackendStateCodec.Read(format1);
+        Assert.Equal(0.7, read.Health["a"].WeightFactor);
+        Assert.Null(read.Health["a"].Score);
+    }
+
     [Theory(DisplayName = "A frame of an unknown format is refused with FormatException")]
     [InlineData((byte)0)]
-    [InlineData((byte)2)]
+    [InlineData((byte)3)]
     [InlineData((byte)255)]
     public void Unknown_format(byte format)
     {

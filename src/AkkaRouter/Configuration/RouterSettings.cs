@@ -82,8 +82,30 @@ public enum HealthCheckType
 /// <param name="Fall">Failures in a row that make a backend unhealthy.</param>
 public sealed record HealthCheckSettings(HealthCheckType Type, string Path, TimeSpan Interval, TimeSpan Timeout, double Jitter, int Rise, int Fall);
 
+/// <summary>Where and how a sidecar reads its service's state for state-aware weights (off when <see cref="Url"/> is empty).</summary>
+/// <param name="Url">Prometheus text endpoint of the service.</param>
+/// <param name="Interval">How often it is read.</param>
+/// <param name="Window">The rates' window.</param>
+public sealed record SignalSettings(string Url, TimeSpan Interval, TimeSpan Window, Placement.SignalNames Names, Placement.DampingSettings Damping)
+{
+    public bool Enabled => Url.Length > 0;
+}
+
 /// <summary>The service instance a backend node fronts and how it is placed on the ring.</summary>
-public sealed record NodeSettings(string ServiceEndpoint, string Id, string Zone, double Weight, HealthCheckSettings HealthCheck, Placement.SlowStartRamp SlowStart);
+public sealed record NodeSettings(
+    string ServiceEndpoint,
+    string Id,
+    string Zone,
+    double Weight,
+    HealthCheckSettings HealthCheck,
+    Placement.SlowStartRamp SlowStart,
+    SignalSettings Signals);
+
+/// <summary>The state-aware score: its coefficients and each zone's cost (a zone not listed costs 1).</summary>
+public sealed record ScoreSettings(Placement.ScoreWeights Weights, IReadOnlyDictionary<string, double> ZoneCosts)
+{
+    public double ZoneCost(string zone) => ZoneCosts.GetValueOrDefault(zone, 1.0);
+}
 
 /// <summary>Management HTTP: its listener and the bearer token its mutating endpoints require (empty = none).</summary>
 public sealed record ManagementSettings(ListenerSettings Listener, string Token);
@@ -110,6 +132,7 @@ public sealed record RouterSettings(
     ManagementSettings Management,
     HealthCheckSettings HealthCheck,
     Placement.PlacementSettings Placement,
+    ScoreSettings Score,
     LoggingSettings Logging)
 {
     /// <summary>Keeps a ring replica and serves lookups.</summary>

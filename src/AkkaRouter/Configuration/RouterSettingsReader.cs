@@ -34,7 +34,8 @@ public static class RouterSettingsReader
             Zone: ReadString(config, "akka-router.node.zone"),
             Weight: ReadWeight(config, "akka-router.node.weight"),
             HealthCheck: ReadHealthCheck(config, "akka-router.node.health-check"),
-            SlowStart: ReadSlowStart(config));
+            SlowStart: ReadSlowStart(config),
+            Signals: ReadSignals(config));
 
         return new RouterSettings(
             Roles: roles,
@@ -48,7 +49,65 @@ public static class RouterSettingsReader
             Management: new ManagementSettings(ReadListener(config, "akka-router.management"), ReadString(config, "akka-router.management.token")),
             HealthCheck: ReadHealthCheck(config, "akka-router.health-check"),
             Placement: ReadPlacement(config),
+            Score: ReadScore(config),
             Logging: ReadLogging(config));
+    }
+
+    private static SignalSettings ReadSignals(Config config)
+    {
+        const string prefix = "akka-router.node.signals";
+        var url = ReadString(config, prefix + ".url");
+        if (url.Length > 0 && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            throw new ConfigurationError(prefix + ".url", $"'{url}' is not an http(s) URL");
+        var interval = ReadDuration(config, prefix + ".interval", allowZero: false);
+        var window = ReadDuration(config, prefix + ".window", allowZero: false);
+        if (window < interval)
+            throw new ConfigurationError(prefix + ".window", $"{ReadString(config, prefix + ".window")} is shorter than the interval; rates need two readings");
+        var names = new Placement.SignalNames(
+            ReadString(config, prefix + ".cache-hits"), ReadString(config, prefix + ".cache-requests"),
+            ReadString(config, prefix + ".requests"), ReadString(config, prefix + ".errors"));
+        if ((names.CacheHits.Length == 0) != (names.CacheRequests.Length == 0))
+            throw new ConfigurationError(prefix + ".cache-hits", "cache-hits and cache-requests are read together: set both or neither");
+        if ((names.Requests.Length == 0) != (names.Errors.Length == 0))
+            throw new ConfigurationError(prefix + ".requests", "requests and errors are read together: set both or neither");
+        var quantum = ReadFraction(config, prefix + ".damping.quantum", max: 0.5);
+        if (quantum <= 0)
+            throw new ConfigurationError(prefix + ".damping.quantum", "must be greater than 0");
+        var damping = new Placement.DampingSettings(
+            Quantum: quantum,
+            MinChange: ReadFraction(config, prefix + ".damping.min-change", max: 1),
+            MinInterval: ReadDuration(config, prefix + ".damping.min-interval"),
+            MaxMovedPerMinute: ReadFraction(config, prefix + ".damping.max-moved-per-minute", max: 1));
+        return new SignalSettings(url, interval, window, names, damping);
+    }
+
+    private static ScoreSettings ReadScore(Config config)
+    {
+        const string prefix = "akka-router.placement.score";
+        var weights = new Placement.ScoreWeights(
+            Health: ReadFraction(config, prefix + ".health", max: 1),
+            CacheHitRate: ReadFraction(config, prefix + ".cache-hit-rate", max: 1),
+            ZoneCost: ReadFraction(config, prefix + ".zone-cost", max: 1),
+            MinFactor: ReadFraction(config, prefix + ".min-factor", max: 1));
+        if (weights.Health + weights.CacheHitRate + weights.ZoneCost <= 0)
+            throw new ConfigurationError(prefix, "at least one of health, cache-hit-rate and zone-cost must be greater than 0");
+        const string costsKey = "akka-router.placement.zone-costs";
+        var costs = new Dictionary<string, double>(StringComparer.Ordinal);
+        var costsValue = Read(config, costsKey, c => c.GetValue(costsKey));
+        if (costsValue is not null && !costsValue.IsEmpty)
+        {
+            if (!costsValue.IsObject())
+                throw new ConfigurationError(costsKey, "must be an object like { zone-a = 1, zone-b = 2 }");
+            foreach (var (zone, value) in costsValue.GetObject().Items)
+            {
+                var key = $"{costsKey}.{zone}";
+                var text = value.GetString();
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var cost) || !double.IsFinite(cost) || cost < 1)
+                    throw new ConfigurationError(key, $"'{text}' is not a zone cost (a number of at least 1; the cheapest zone costs 1)");
+                costs[zone] = cost;
+            }
+        }
+        return new ScoreSettings(weights, costs);
     }
 
     private static HealthCheckSettings ReadHealthCheck(Config config, string prefix)

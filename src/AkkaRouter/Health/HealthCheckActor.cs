@@ -5,6 +5,9 @@ using AkkaRouter.Placement;
 
 namespace AkkaRouter.Health;
 
+/// <summary>One check of a backend ran (sent to the checker's parent, which may count them).</summary>
+public sealed record CheckObserved(string Id, bool Passed);
+
 /// <summary>A checker's verdict for one backend changed (sent to the checker's parent).</summary>
 /// <param name="Reason">The last failure when unhealthy, else empty.</param>
 public sealed record VerdictChanged(string Id, bool Healthy, string Reason);
@@ -63,6 +66,7 @@ public sealed class HealthCheckActor : ReceiveActor, IWithTimers
         Receive<ProbeResult>(result =>
         {
             _metrics.ObserveCheck(_id, result);
+            Context.Parent.Tell(new CheckObserved(_id, result.Passed));
             if (!result.Passed)
                 _lastFailure = result.Failure;
             if (_verdict.Observe(result.Passed))

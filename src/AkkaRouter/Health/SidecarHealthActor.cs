@@ -23,6 +23,7 @@ namespace AkkaRouter.Health;
 public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
 {
     private const string RampTimer = "slow-start";
+    private const string SignalsTimer = "signals";
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Identity _self;
     private readonly NodeSettings _node;
@@ -30,6 +31,7 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
     private readonly IActorRef _replicator;
     private readonly EntryVersions _versions = new();
     private readonly string _writer;
+    private readonly StateAwareWeight? _stateAware;
     private bool? _healthy;
     private string _failure = "";
     private int _rampStep;
@@ -38,9 +40,10 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
     private bool _superseded;
     private HealthReport? _published;
 
-    public SidecarHealthActor(Ring.Backend self, NodeSettings node, RouterMetrics metrics)
+    public SidecarHealthActor(Ring.Backend self, NodeSettings node, ScoreSettings score, RingView ring, RouterMetrics metrics)
     {
-        _self = new Identity(self.Id, self.Endpoint);
+        _self = new Identity(self.Id, self.Endpoint, self.Weight);
+        _stateAware = node.Signals.Enabled ? new StateAwareWeight(self.Id, node.Signals, score, node.Zone, ring) : null;
         _node = node;
         _metrics = metrics;
         _replicator = StateReplication.Replicator(Context.System);
@@ -69,14 +72,34 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
             _rampStep++;
             Publish(newVerdict: false);
         });
+        Receive<CheckObserved>(c => _stateAware?.ObserveCheck(c.Passed, DateTimeOffset.UtcNow));
+        Receive<SignalsTick>(_ => _stateAware!.Read().PipeTo(Self, success: sample => new SignalsRead(sample)));
+        Receive<SignalsRead>(read =>
+        {
+            Timers.StartSingleTimer(SignalsTimer, SignalsTick.Instance, _node.Signals.Interval);
+            if (read.Sample is null)
+            {
+                _log.Warning("Backend {BackendId}: could not read its service's signals from {SignalsUrl}: {Problem}", _self.Id, _node.Signals.Url, _stateAware!.LastFailure);
+                return;
+            }
+            var ramp = _node.SlowStart.Enabled && _rampStep < _node.SlowStart.Steps ? _node.SlowStart.FactorAt(_rampStep) : 1.0;
+            if (_stateAware!.Update(read.Sample, DateTimeOffset.UtcNow, _self.Weight, ramp))
+            {
+                var score = _stateAware.Current!;
+                _log.Info("Backend {BackendId}: score {Score:0.###} (health {Health:0.###}, cache hit rate {CacheHitRate}, zone cost {ZoneCost}), weight factor {WeightFactor}",
+                    _self.Id, score.Value, score.Inputs.Health, score.Inputs.CacheHitRate?.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a",
+                    score.Inputs.ZoneCost, score.Factor);
+                Publish(newVerdict: false);
+            }
+        });
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => _log.Debug("Backend {BackendId}: health write not confirmed by every node in time; gossip carries it", _self.Id));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Ring.Backend self, NodeSettings node, RouterMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new SidecarHealthActor(self, node, metrics));
+    public static Props Props(Ring.Backend self, NodeSettings node, ScoreSettings score, RingView ring, RouterMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new SidecarHealthActor(self, node, score, ring, metrics));
 
     protected override void PreStart()
     {
@@ -87,9 +110,15 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
         var self = Self;
         Cluster.Get(Context.System).RegisterOnMemberUp(() => self.Tell(MemberIsUp.Instance));
         _replicator.Tell(Dsl.Subscribe(ReplicatedBackendState.Key, Self));
+        if (_stateAware is not null)
+            Self.Tell(SignalsTick.Instance);
     }
 
-    protected override void PostStop() => _replicator.Tell(Dsl.Unsubscribe(ReplicatedBackendState.Key, Self));
+    protected override void PostStop()
+    {
+        _replicator.Tell(Dsl.Unsubscribe(ReplicatedBackendState.Key, Self));
+        _stateAware?.Dispose();
+    }
 
     private void BecomeReady()
     {
@@ -129,18 +158,18 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
         if (_healthy == false)
         {
             Timers.Cancel(RampTimer);
-            report = new HealthReport(HealthStatus.Unhealthy, 0, _failure, _since, default, _writer);
+            report = new HealthReport(HealthStatus.Unhealthy, 0, _failure, _since, default, _writer, _stateAware?.Current);
         }
         else if (ramp.Enabled && _rampStep < ramp.Steps)
         {
             var factor = ramp.FactorAt(_rampStep);
-            report = new HealthReport(HealthStatus.Warming, factor,
-                $"slow start: step {_rampStep + 1} of {ramp.Steps + 1}, {factor:P0} of its weight", _since, default, _writer);
+            report = new HealthReport(HealthStatus.Warming, Combined(factor),
+                $"slow start: step {_rampStep + 1} of {ramp.Steps + 1}, {factor:P0} of its weight", _since, default, _writer, _stateAware?.Current);
             Timers.StartSingleTimer(RampTimer, RampStep.Instance, ramp.StepInterval);
         }
         else
         {
-            report = new HealthReport(HealthStatus.Up, 1, "", _since, default, _writer);
+            report = new HealthReport(HealthStatus.Up, Combined(1), "", _since, default, _writer, _stateAware?.Current);
         }
         if (_published is not null && SameVerdict(_published, report))
             report = report with { SinceUnixMs = _published.SinceUnixMs };
@@ -161,6 +190,10 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
     }
 
     private static bool SameVerdict(HealthReport a, HealthReport b) => a.Status == b.Status && a.WeightFactor.Equals(b.WeightFactor);
+
+    // The slow-start ramp times the state-aware factor, rounded so every node serialises the same value.
+    private double Combined(double ramp) =>
+        Math.Round(ramp * (_stateAware?.Current?.Factor ?? 1.0), Placement.SlowStartRamp.FactorDecimals, MidpointRounding.AwayFromZero);
 
     private bool SupersededByYoungerMember()
     {
@@ -184,5 +217,12 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
         public static readonly RampStep Instance = new();
     }
 
-    private sealed record Identity(string Id, string Endpoint);
+    private sealed class SignalsTick
+    {
+        public static readonly SignalsTick Instance = new();
+    }
+
+    private sealed record SignalsRead(SignalSample? Sample);
+
+    private sealed record Identity(string Id, string Endpoint, double Weight);
 }

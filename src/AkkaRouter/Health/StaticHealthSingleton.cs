@@ -78,6 +78,7 @@ public sealed class StaticHealthSingleton : ReceiveActor
             _log.Info("Static backend {BackendId} is {BackendHealth}{Detail}", v.Id, v.Healthy ? "up" : "unhealthy",
                 v.Reason.Length > 0 ? ": " + v.Reason : "");
         });
+        Receive<CheckObserved>(_ => { });
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => { });
     }

@@ -87,7 +87,7 @@ public static class AkkaRouterHostingExtensions
         {
             registry.Register<BackendOverridesActor>(system.ActorOf(BackendOverridesActor.Props(view), "backend-overrides"));
             if (settings.Advertised is { } self)
-                system.ActorOf(SidecarHealthActor.Props(self, settings.Node, metrics), "sidecar-health");
+                system.ActorOf(SidecarHealthActor.Props(self, settings.Node, settings.Score, view, metrics), "sidecar-health");
         });
         if (settings.StaticBackends.Count > 0 && settings.Placement.StaticBackendsChecked)
         {

@@ -10,4 +10,7 @@ public static class BackendFields
 
     /// <summary>A weight with up to four decimals, invariant culture ("1", "0.2", "0.4667").</summary>
     public static string Weight(double weight) => weight.ToString("0.####", CultureInfo.InvariantCulture);
+
+    /// <summary>A score or one of its inputs with up to three decimals; empty when the backend reads no such signal.</summary>
+    public static string Score(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "";
 }

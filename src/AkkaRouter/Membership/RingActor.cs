@@ -60,6 +60,7 @@ public sealed class RingActor : ReceiveActor
         {
             var previous = _state;
             _state = changed.Get(ReplicatedBackendState.Key).Table;
+            _view.Publish(_state);
             Update(DescribeStateChange(previous, _state));
         });
     }

@@ -27,7 +27,7 @@ public sealed class PaletteCatalog
     [
         "cluster show", "cluster status", "cluster leader", "cluster join", "cluster leave", "cluster down",
         "cluster down-unreachable", "cluster tail", "ring show", "ring lookup", "ring tail",
-        "ring drain", "ring undrain", "ring weight",
+        "ring explain", "ring drain", "ring undrain", "ring weight",
         "actor hierarchy", "actor system", "log peek", "help",
     ];
 

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using AkkaRouter.Membership;
 using AkkaRouter.Ring;
+using AkkaRouter.Placement;
 using AkkaRouter.State;
 
 namespace AkkaRouter.Palette;
@@ -16,6 +17,7 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         new("ring show", "ring show", "backends with zone, weight (configured, effective), state, points, share of keys and reason", Show),
         new("ring lookup", "ring lookup -k KEY [-n N]", "the key's owner and preference list", Lookup),
         new("ring tail", "ring tail", "stream ring changes with how many keys moved", Stream: Tail),
+        new("ring explain", "ring explain -k KEY", "why the key's owner is its owner: the rule and every candidate with state, weights and score", Explain),
         new("ring drain", "ring drain -b BACKEND", "take a backend's keys away on every router (BACKEND = id or endpoint)",
             args => Override(args, backend => new DrainBackend(backend, Source))),
         new("ring undrain", "ring undrain -b BACKEND", "give a drained backend its keys back",
@@ -23,6 +25,28 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         new("ring weight", "ring weight -b BACKEND -w WEIGHT", "override a backend's weight (0 to 100) on every router",
             args => Override(args, backend => new SetBackendWeight(backend, WeightOption(args), Source), "w", "weight")),
     ];
+
+    private Task<string> Explain(PaletteArguments args)
+    {
+        args.AllowOnly("k", "key");
+        var key = args.Option("k", "key") ?? throw new PaletteUsageError("-k KEY is required");
+        var e = KeyExplanation.Of(ring.Current, ring.State, key);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{key} (position {e.Position:x8}) -> {e.Owner?.Endpoint ?? "(none)"}\n{e.Rule}\n");
+        if (e.Candidates.Count == 0)
+            return Task.FromResult(text.ToString());
+        var width = Math.Max(8, e.Candidates.Max(c => c.Backend.Id.Length));
+        text.Append(CultureInfo.InvariantCulture, $"{"rank",4}  {"id".PadRight(width)}  {"state",-9}  {"weight",6}  {"eff.",6}  {"health",6}  {"hits",6}  {"zone$",5}  {"score",6}  reason\n");
+        foreach (var c in e.Candidates)
+        {
+            var b = c.Backend;
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"{(c.Rank == 0 ? "-" : c.Rank.ToString(CultureInfo.InvariantCulture)),4}  {b.Id.PadRight(width)}  {b.State.Name(),-9}  {BackendFields.Weight(b.ConfiguredWeight),6}  {BackendFields.Weight(b.Weight),6}  " +
+                $"{BackendFields.Score(c.Score?.Inputs.Health),6}  {BackendFields.Score(c.Score?.Inputs.CacheHitRate),6}  {BackendFields.Score(c.Score?.Inputs.ZoneCost),5}  {BackendFields.Score(c.Score?.Value),6}  {b.Reason}");
+            text.Append(row.TrimEnd()).Append('\n');
+        }
+        return Task.FromResult(text.ToString());
+    }
 
     private string Source => "palette on " + Akka.Cluster.Cluster.Get(system).SelfAddress;
 

@@ -151,7 +151,7 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
             foreach (var m in members.OrderBy(_ => random.Next()))
                 Up(actor, m);
             actor.Tell(new UnreachableMember(members[2]));
-            AwaitCondition(() => view.Current.OwnerCount == 5, TimeSpan.FromSeconds(5));
+            AwaitCondition(() => view.Current.Count == 5 && view.Current.OwnerCount == 5, TimeSpan.FromSeconds(5));
             checksums.Add(view.Current.Checksum);
             Sys.Stop(actor);
         }

@@ -20,6 +20,7 @@ internal static class CommandTable
         new("ring.lookup", -2, "readonly,fast", 1, 1, 1, "Returns the key's preference list: COUNT distinct owners in order (default 3)."),
         new("ring.nodes", 1, "readonly", 0, 0, 0, "Returns the ring's backends with weight, zone, state and share of the key space."),
         new("ring.info", 1, "readonly,fast", 0, 0, 0, "Returns the ring's version, member count, points and checksum."),
+        new("ring.explain", 2, "readonly", 1, 1, 1, "Explains the key's owner: the rule that decided and every candidate with state, weights and score."),
         new("dbsize", 1, "readonly,fast", 0, 0, 0, "Returns the number of backends that own keys."),
         new("select", 2, "loading,stale,fast", 0, 0, 0, "Accepted and ignored (nginx's redis module sends it)."),
         new("ping", -1, "fast,stale", 0, 0, 0, "Returns PONG, or the message."),

@@ -82,6 +82,7 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
             case "ring.lookup": _ring.Lookup(command, writer, counts); break;
             case "ring.nodes": _ring.Nodes(writer); break;
             case "ring.info": _ring.Info(writer); break;
+            case "ring.explain": _ring.Explain(command, writer); break;
             case "dbsize": writer.Integer(ring.Current.OwnerCount); break;
             case "ping": _connection.Ping(command, writer); break;
             case "echo": writer.BulkString(command[1]); break;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AkkaRouter.Membership;
 using AkkaRouter.Metrics;
+using AkkaRouter.Placement;
 using AkkaRouter.Resp;
 using AkkaRouter.Ring;
 
@@ -95,6 +96,40 @@ internal sealed class RingCommands(RingView ring)
             writer.BulkString("effective-weight"); writer.BulkString(BackendFields.Weight(backend.Weight));
             writer.BulkString("share"); writer.BulkString(snapshot.ShareOf(backend.Id).ToString("0.######", CultureInfo.InvariantCulture));
             writer.BulkString("reason"); writer.BulkString(backend.Reason);
+        }
+    }
+
+    /// <summary>
+    /// RING.EXPLAIN key: key, position (hex), owner, rule, and the candidates in preference order (then those owning no
+    /// keys), each a flat field/value list: rank (0 = owns no keys), id, endpoint, zone, state, weight,
+    /// effective-weight, health, cache-hit-rate, zone-cost, score, reason (score fields empty without signals).
+    /// </summary>
+    public void Explain(RespCommand command, RespWriter writer)
+    {
+        var explanation = KeyExplanation.Of(ring.Current, ring.State, System.Text.Encoding.UTF8.GetString(command[1]));
+        writer.MapHeader(5);
+        writer.BulkString("key"); writer.BulkString(explanation.Key);
+        writer.BulkString("position"); writer.BulkString(explanation.Position.ToString("x8", CultureInfo.InvariantCulture));
+        writer.BulkString("owner"); writer.BulkString(explanation.Owner?.Endpoint ?? "");
+        writer.BulkString("rule"); writer.BulkString(explanation.Rule);
+        writer.BulkString("candidates");
+        writer.ArrayHeader(explanation.Candidates.Count);
+        foreach (var c in explanation.Candidates)
+        {
+            var b = c.Backend;
+            writer.MapHeader(12);
+            writer.BulkString("rank"); writer.BulkString(c.Rank.ToString(CultureInfo.InvariantCulture));
+            writer.BulkString("id"); writer.BulkString(b.Id);
+            writer.BulkString("endpoint"); writer.BulkString(b.Endpoint);
+            writer.BulkString("zone"); writer.BulkString(b.Zone);
+            writer.BulkString("state"); writer.BulkString(b.State.Name());
+            writer.BulkString("weight"); writer.BulkString(BackendFields.Weight(b.ConfiguredWeight));
+            writer.BulkString("effective-weight"); writer.BulkString(BackendFields.Weight(b.Weight));
+            writer.BulkString("health"); writer.BulkString(BackendFields.Score(c.Score?.Inputs.Health));
+            writer.BulkString("cache-hit-rate"); writer.BulkString(BackendFields.Score(c.Score?.Inputs.CacheHitRate));
+            writer.BulkString("zone-cost"); writer.BulkString(BackendFields.Score(c.Score?.Inputs.ZoneCost));
+            writer.BulkString("score"); writer.BulkString(BackendFields.Score(c.Score?.Value));
+            writer.BulkString("reason"); writer.BulkString(b.Reason);
         }
     }
 
