@@ -234,6 +234,84 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
         Assert.Equal(checksum, await Cluster.WaitForAgreement(3, Deadline));
     });
 
+    [Fact(DisplayName = "6. State-aware weight: a backend's cache hit rate sets its effective weight identically on every router, a noisy signal leaves the ring still, and a recovered hit rate restores the full weight"), Scenario(6)]
+    public Task Signals_set_the_weight_on_every_router() => Cluster.Run(output, async () =>
+    {
+        await Cluster.WaitForAgreement(3, Deadline);
+        var service = await BackendService.Start("backend-5", FreePorts.Next());
+        service.CacheHitRatio = 0.2;
+        var id = service.Endpoint;
+        var node = Cluster.StartBackend("backend-5", id, new Dictionary<string, string>
+        {
+            ["AKKAROUTER__AKKA_ROUTER__NODE__SIGNALS__URL"] = $"http://{id}/metrics",
+            ["AKKAROUTER__AKKA_ROUTER__NODE__SIGNALS__INTERVAL"] = "500ms",
+            ["AKKAROUTER__AKKA_ROUTER__NODE__SIGNALS__WINDOW"] = "2s",
+            // No pause between changes and no movement budget: the scenario checks where the weight settles.
+            ["AKKAROUTER__AKKA_ROUTER__NODE__SIGNALS__DAMPING__MIN_INTERVAL"] = "0s",
+            ["AKKAROUTER__AKKA_ROUTER__NODE__SIGNALS__DAMPING__MAX_MOVED_PER_MINUTE"] = "1",
+        });
+        try
+        {
+            await node.WaitUntilUp(ClusterHarness.StartTimeout);
+            // score = 0.4 x 1 + 0.35 x 0.2 + 0.25 / 1 = 0.72, quantised to 0.7.
+            var low = await EffectiveWeightEverywhere(id, "0.7");
+            output.WriteLine($"hit rate 0.2 -> effective weight 0.7 on every router, checksum {low}");
+            var explain = Assert.IsType<object?[]>(await ExplainOn(fixture.Router2, id));
+            var candidate = explain.Select(c => ((object?[])c!).Chunk(2).ToDictionary(p => (string)p[0]!, p => (string)p[1]!)).Single(c => c["id"] == id);
+            Assert.Equal(("0.2", "1", "0.72"), (candidate["cache-hit-rate"], candidate["zone-cost"], candidate["score"]));
+
+            // Noise of ±0.04 around 0.2 stays inside the quantum and the minimum change: the ring does not move.
+            var noiseFrom = DateTime.UtcNow;
+            for (var i = 0; i < 8; i++)
+            {
+                service.CacheHitRatio = i % 2 == 0 ? 0.24 : 0.16;
+                var target = service.Scrapes + 2;
+                await Eventually.True(() => service.Scrapes >= target, Deadline, "the sidecar reads the signals twice more");
+            }
+            var moved = Cluster.Routers.SelectMany(r => r.Rings).Count(r => r.At >= noiseFrom);
+            output.WriteLine($"16 readings of a noisy hit rate (0.16-0.24): {moved} ring changes");
+            Assert.Equal(0, moved);
+
+            service.CacheHitRatio = 1.0;
+            var full = await EffectiveWeightEverywhere(id, "1");
+            output.WriteLine($"hit rate 1.0 -> effective weight 1 on every router, checksum {full}");
+        }
+        finally
+        {
+            node.Terminate();
+            await node.WaitForExit(TimeSpan.FromSeconds(30));
+            await service.DisposeAsync();
+        }
+        await Cluster.WaitForAgreement(3, Deadline);
+    });
+
+    // Waits until every router shows the backend at this effective weight with equal checksums; returns the checksum.
+    private async Task<string> EffectiveWeightEverywhere(string id, string weight)
+    {
+        string? checksum = null;
+        await Eventually.True(async () =>
+        {
+            var seen = new List<(string Weight, string Checksum)>();
+            foreach (var router in Cluster.Routers)
+            {
+                await using var client = await RawRespClient.Connect(router.Spec.Host, router.RespPort);
+                var entry = (await Nodes(client)).SingleOrDefault(n => n["id"] == id);
+                seen.Add((entry?["effective-weight"] ?? "", (await client.RingInfo())["checksum"]));
+            }
+            checksum = seen[0].Checksum;
+            return seen.All(s => s.Weight == weight && s.Checksum == checksum);
+        }, Deadline, $"{id} at effective weight {weight} on every router with one checksum");
+        return checksum!;
+    }
+
+    private static async Task<object?> ExplainOn(ClusterNode router, string id)
+    {
+        await using var client = await RawRespClient.Connect(router.Spec.Host, router.RespPort);
+        // Any key: every candidate is listed.
+        var reply = Assert.IsType<object?[]>(await client.Command("RING.EXPLAIN", "/documents/abc"));
+        return reply.Chunk(2).Single(p => (string)p[0]! == "candidates")[1];
+    }
+
     /// <summary>Waits until every running router published a ring after <paramref name="since"/> whose reason names <paramref name="change"/>; returns when the last one did.</summary>
     private async Task<DateTime> EveryRouterLogged(DateTime since, string change)
     {

@@ -30,7 +30,9 @@ public sealed class StateAwareWeight : IDisposable
         _ring = ring;
         _window = new SignalWindow(signals.Names, signals.Window);
         _damper = new WeightDamper(signals.Damping);
-        _http.Timeout = signals.Interval < TimeSpan.FromSeconds(2) ? signals.Interval : TimeSpan.FromSeconds(2);
+        // Reads never overlap (the next one is scheduled after this one ends), so a slow service delays a reading
+        // rather than failing it, up to this bound.
+        _http.Timeout = TimeSpan.FromSeconds(2);
     }
 
     /// <summary>The score last published, or null before the first reading.</summary>

@@ -9,7 +9,7 @@ namespace AkkaRouter.Cluster.Tests.Harness;
 /// <summary>
 /// The HTTP service a backend sidecar fronts: a tiny Kestrel app in the test process on the port the
 /// backend advertises (127.0.0.1). Every response body is "NAME METHOD PATH", so a client sees which
-/// backend served it. <see cref="Crash"/> goes down like the machine would (listener closed, open
+/// backend served it (and /metrics serves cache counters, <see cref="CacheHitRatio"/>). <see cref="Crash"/> goes down like the machine would (listener closed, open
 /// connections aborted); <see cref="Stop"/> drains; <see cref="Start"/> brings it back on the same port.
 /// </summary>
 public sealed class BackendService : IAsyncDisposable
@@ -50,12 +50,37 @@ public sealed class BackendService : IAsyncDisposable
         var app = builder.Build();
         app.Run(context =>
         {
+            if (context.Request.Path == "/metrics")
+                return context.Response.WriteAsync(Metrics());
             Interlocked.Increment(ref _served);
             context.Response.ContentType = "text/plain; charset=utf-8";
             return context.Response.WriteAsync($"{Name} {context.Request.Method} {context.Request.Path}\n");
         });
         await app.StartAsync();
         _app = app;
+    }
+
+    /// <summary>The cache hit ratio /metrics reports from now on: each scrape counts 1,000 more cache lookups, this share of them hits.</summary>
+    public double CacheHitRatio { get; set; } = 1.0;
+
+    private double _cacheLookups;
+    private double _cacheHits;
+    private long _scrapes;
+
+    /// <summary>Times /metrics was read.</summary>
+    public long Scrapes => Interlocked.Read(ref _scrapes);
+
+    // Counters as a cache service exposes them (Prometheus text), advancing on each scrape so rates over any window
+    // show the ratio set last.
+    private string Metrics()
+    {
+        Interlocked.Increment(ref _scrapes);
+        lock (this)
+        {
+            _cacheLookups += 1000;
+            _cacheHits += Math.Round(1000 * CacheHitRatio);
+            return $"# TYPE cache_hits_total counter\ncache_hits_total {_cacheHits}\n# TYPE cache_requests_total counter\ncache_requests_total {_cacheLookups}\n";
+        }
     }
 
     /// <summary>Gone at once, as when the machine dies: the listener closes (connects are refused) and open connections are aborted.</summary>
