@@ -12,15 +12,38 @@ public static class BackendPlacement
     /// <summary>Reason of a backend whose checker has not reached a verdict yet (or whose verdict is another incarnation's).</summary>
     public const string AwaitingVerdict = "no health verdict yet";
 
+    /// <summary>What a router places keys among: every backend, or its own zone's (zone affinity).</summary>
+    public const string AllBackends = "all backends";
+
     /// <summary>Each identity with its state, effective weight and reason. Identities must have distinct ids.</summary>
-    public static IReadOnlyList<Backend> Place(IEnumerable<BackendIdentity> identities, BackendStateTable state, PlacementSettings settings)
+    public static IReadOnlyList<Backend> Place(IEnumerable<BackendIdentity> identities, BackendStateTable state, PlacementSettings settings) =>
+        Decide(identities, state, settings).Backends;
+
+    /// <summary>As <see cref="Place"/>, with the set the keys are placed among (<see cref="PlacementDecision.Scope"/>).</summary>
+    public static PlacementDecision Decide(IEnumerable<BackendIdentity> identities, BackendStateTable state, PlacementSettings settings)
     {
         ArgumentNullException.ThrowIfNull(identities);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(settings);
         var entries = identities.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => Evaluate(i, state)).ToList();
         KeepWithinUnhealthyLimit(entries, settings.MaxUnhealthyFraction);
-        return entries.Select(e => e.ToBackend()).ToArray();
+        var scope = settings.Affinity is { } affinity ? KeepToZone(entries, affinity) : AllBackends;
+        return new PlacementDecision(entries.Select(e => e.ToBackend()).ToArray(), scope);
+    }
+
+    // Zone affinity as a constraint: the nearest-point rule over the zone's backends only (the others keep their state
+    // but no points), so the zone's routers agree with each other and a zone losing a backend moves only that
+    // backend's keys. While too few of the zone's backends own keys, the router places among all and says so.
+    private static string KeepToZone(List<Entry> entries, ZoneAffinity affinity)
+    {
+        var zone = entries.Where(e => string.Equals(e.Identity.Zone, affinity.Zone, StringComparison.Ordinal)).ToList();
+        int owning = zone.Count(e => e.OwnsKeys);
+        string limit = affinity.MinHealthyFraction.ToString("0.##", CultureInfo.InvariantCulture);
+        if (zone.Count == 0 || owning == 0 || owning < affinity.MinHealthyFraction * zone.Count - 1e-9)
+            return $"{AllBackends}: zone {affinity.Zone} has {owning} of {zone.Count} backends owning keys, below min-healthy-fraction {limit}";
+        foreach (var e in entries.Where(e => !zone.Contains(e) && e.OwnsKeys))
+            e.OutsideZone($"zone affinity: this router places among zone {affinity.Zone}");
+        return $"zone {affinity.Zone}";
     }
 
     private static Entry Evaluate(BackendIdentity identity, BackendStateTable state)
@@ -101,6 +124,15 @@ public static class BackendPlacement
             return this;
         }
 
+        public bool OwnsKeys => Factor > 0 && RingSnapshot.PointsFor(EffectiveWeight(configured, Factor)) > 0;
+
+        // Keeps its state and reason for the backend's own health, but no points on this router's ring.
+        public void OutsideZone(string reason)
+        {
+            Factor = 0;
+            Reason = Reason.Length == 0 ? reason : $"{Reason}; {reason}";
+        }
+
         public void KeptOn(string reason)
         {
             State = BackendState.Up;
@@ -116,3 +148,8 @@ public static class BackendPlacement
             factor >= 1 ? weight : Math.Round(weight * factor, 6, MidpointRounding.AwayFromZero);
     }
 }
+
+/// <summary>A router's backend set and what its keys are placed among.</summary>
+/// <param name="Backends">Every backend with its state, effective weight and reason on this router's ring.</param>
+/// <param name="Scope">"all backends", "zone Z", or "all backends: …" when zone affinity fell back, with the reason.</param>
+public sealed record PlacementDecision(IReadOnlyList<Backend> Backends, string Scope);

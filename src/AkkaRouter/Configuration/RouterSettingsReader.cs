@@ -48,7 +48,7 @@ public static class RouterSettingsReader
             Cmd: new CommandPaletteSettings(ReadListener(config, "akka-router.cmd"), ReadString(config, "akka-router.cmd.password")),
             Management: new ManagementSettings(ReadListener(config, "akka-router.management"), ReadString(config, "akka-router.management.token")),
             HealthCheck: ReadHealthCheck(config, "akka-router.health-check"),
-            Placement: ReadPlacement(config),
+            Placement: ReadPlacement(config, node.Zone),
             Score: ReadScore(config),
             Logging: ReadLogging(config));
     }
@@ -143,9 +143,21 @@ public static class RouterSettingsReader
         return new Placement.SlowStartRamp(duration, min);
     }
 
-    private static Placement.PlacementSettings ReadPlacement(Config config) => new(
-        MaxUnhealthyFraction: ReadFraction(config, "akka-router.placement.max-unhealthy-fraction", max: 1),
-        StaticBackendsChecked: ReadHealthCheck(config, "akka-router.health-check").Type != HealthCheckType.None);
+    private static Placement.PlacementSettings ReadPlacement(Config config, string zone)
+    {
+        const string prefix = "akka-router.placement.zone-affinity";
+        Placement.ZoneAffinity? affinity = null;
+        if (Read(config, prefix + ".enabled", c => c.GetBoolean(prefix + ".enabled")))
+        {
+            if (zone.Length == 0)
+                throw new ConfigurationError(prefix + ".enabled", "zone affinity needs this router's zone: set akka-router.node.zone");
+            affinity = new Placement.ZoneAffinity(zone, ReadFraction(config, prefix + ".min-healthy-fraction", max: 1));
+        }
+        return new Placement.PlacementSettings(
+            MaxUnhealthyFraction: ReadFraction(config, "akka-router.placement.max-unhealthy-fraction", max: 1),
+            StaticBackendsChecked: ReadHealthCheck(config, "akka-router.health-check").Type != HealthCheckType.None,
+            Affinity: affinity);
+    }
 
     private static double ReadFraction(Config config, string key, double max)
     {

@@ -21,6 +21,7 @@ public static class ManagementApi
         json.WriteString("checksum", snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
         json.WriteNumber("members", snapshot.Count);
         json.WriteNumber("owners", snapshot.OwnerCount);
+        json.WriteString("placement", ring.Scope);
         json.WriteNumber("points", snapshot.PointCount);
         json.WriteStartArray("backends");
         foreach (var backend in snapshot.Backends)

@@ -135,7 +135,16 @@ public sealed class RingActor : ReceiveActor
             byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight,
                 ReplicatedBackendState.WriterName(member.UniqueAddress), HealthChecked: true);
         }
-        return BackendPlacement.Place(byId.Values, _state, _placement);
+        var decision = BackendPlacement.Decide(byId.Values, _state, _placement);
+        if (decision.Scope != _view.Scope)
+        {
+            if (decision.Scope.StartsWith(BackendPlacement.AllBackends + ":", StringComparison.Ordinal))
+                _log.Warning("Placing keys among {PlacementScope}", decision.Scope);
+            else
+                _log.Info("Placing keys among {PlacementScope}", decision.Scope);
+            _view.PublishScope(decision.Scope);
+        }
+        return decision.Backends;
     }
 
     // Names the entries that changed, for the ring's log line and `ring tail`.

@@ -14,6 +14,13 @@ public sealed class RingView
     /// <summary>The latest published snapshot.</summary>
     public RingSnapshot Current => Volatile.Read(ref _current);
 
+    private string _scope = Placement.BackendPlacement.AllBackends;
+
+    /// <summary>What the current ring places keys among: all backends, this router's zone, or all after a fallback (with why).</summary>
+    public string Scope => Volatile.Read(ref _scope);
+
+    internal void PublishScope(string scope) => Volatile.Write(ref _scope, scope);
+
     /// <summary>The replicated backend state the ring actor last placed from (scores for explanations).</summary>
     public Placement.BackendStateTable State => Volatile.Read(ref _state);
 

@@ -74,6 +74,8 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         var snapshot = ring.Current;
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Ring v{snapshot.Version}, checksum {snapshot.Checksum:x16}, {snapshot.Count} backends, {snapshot.PointCount} points\n");
+        if (ring.Scope != BackendPlacement.AllBackends)
+            text.Append(CultureInfo.InvariantCulture, $"placing keys among {ring.Scope}\n");
         if (snapshot.IsEmpty)
             return Task.FromResult(text.Append("(no backends)\n").ToString());
         var shares = snapshot.Shares();

@@ -47,7 +47,7 @@ public class RedisCliSpecs(RespNode node) : IClassFixture<RespNode>
         var ring = node.Ring;
         Assert.Equal(
             ["version", ring.Version.ToString(CultureInfo.InvariantCulture), "members", "3", "points", ring.PointCount.ToString(CultureInfo.InvariantCulture),
-             "checksum", ring.Checksum.ToString("x16", CultureInfo.InvariantCulture)],
+             "checksum", ring.Checksum.ToString("x16", CultureInfo.InvariantCulture), "placement", "all backends"],
             result.Lines);
     }
 

@@ -136,10 +136,11 @@ internal sealed class RingCommands(RingView ring)
     public void Info(RespWriter writer)
     {
         var snapshot = ring.Current;
-        writer.MapHeader(4);
+        writer.MapHeader(5);
         writer.BulkString("version"); writer.Integer(snapshot.Version);
         writer.BulkString("members"); writer.Integer(snapshot.Count);
         writer.BulkString("points"); writer.Integer(snapshot.PointCount);
         writer.BulkString("checksum"); writer.BulkString(snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
+        writer.BulkString("placement"); writer.BulkString(ring.Scope);
     }
 }
