@@ -51,7 +51,9 @@ public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, Http
 /// <param name="ResetTimeout">How long an open circuit skips its backend before one probe request is let through.</param>
 public sealed record CircuitBreakerSettings(int FailureThreshold, TimeSpan ResetTimeout);
 
-/// <summary>The HTTP edge: listener, routes, forwarding limits and failure handling.</summary>
+/// <summary>The HTTP edge: listener, routes, forwarding limits, failure handling and bounded loads.</summary>
+/// <param name="BalanceFactor">Bounded loads: an owner with more than this times the mean in-flight requests at this edge
+/// is passed over for the key's next backend; <see cref="Placement.BoundedLoad.Off"/> (0) = off.</param>
 public sealed record HttpEdgeSettings(
     ListenerSettings Listener,
     IReadOnlyList<HttpRouteSettings> Routes,
@@ -60,7 +62,8 @@ public sealed record HttpEdgeSettings(
     TimeSpan RequestTimeout,
     TimeSpan PooledConnectionIdleTimeout,
     CircuitBreakerSettings CircuitBreaker,
-    bool DebugHeaders);
+    bool DebugHeaders,
+    double BalanceFactor);
 
 /// <summary>The command palette's listener and optional password.</summary>
 public sealed record CommandPaletteSettings(ListenerSettings Listener, string Password);

@@ -161,9 +161,7 @@ public static class RouterSettingsReader
 
     private static double ReadFraction(Config config, string key, double max)
     {
-        var text = ReadString(config, key);
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-            throw new ConfigurationError(key, $"'{text}' is not a number");
+        var (value, text) = ReadNumber(config, key);
         if (value < 0 || value > max)
             throw new ConfigurationError(key, $"{text} is out of range (0 to {max.ToString(CultureInfo.InvariantCulture)})");
         return value;
@@ -248,7 +246,16 @@ public static class RouterSettingsReader
             CircuitBreaker: new CircuitBreakerSettings(
                 FailureThreshold: ReadPositive(config, prefix + ".circuit-breaker.failure-threshold", c => c.GetInt(prefix + ".circuit-breaker.failure-threshold")),
                 ResetTimeout: ReadDuration(config, prefix + ".circuit-breaker.reset-timeout", allowZero: false)),
-            DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")));
+            DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")),
+            BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"));
+    }
+
+    private static double ReadBalanceFactor(Config config, string key)
+    {
+        var (factor, text) = ReadNumber(config, key);
+        if (!Placement.BoundedLoad.IsValidFactor(factor))
+            throw new ConfigurationError(key, $"{text} must be 0 (off) or greater than 1, e.g. 1.25");
+        return factor;
     }
 
     private static IReadOnlyList<HttpRouteSettings> ReadHttpRoutes(Config config) =>
@@ -345,12 +352,19 @@ public static class RouterSettingsReader
     private static double ReadWeight(Config config, string path, string? key = null)
     {
         key ??= path;
-        var text = ReadString(config, path, key);
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !double.IsFinite(weight))
-            throw new ConfigurationError(key, $"'{text}' is not a number");
+        var (weight, text) = ReadNumber(config, path, key);
         if (weight < 0 || weight > RingSnapshot.MaxWeight)
             throw new ConfigurationError(key, $"{text} is out of range (0 to {RingSnapshot.MaxWeight})");
         return weight;
+    }
+
+    // A finite number, and the text it was read from for error messages.
+    private static (double Value, string Text) ReadNumber(Config config, string path, string? key = null)
+    {
+        var text = ReadString(config, path, key);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            throw new ConfigurationError(key ?? path, $"'{text}' is not a number");
+        return (value, text);
     }
 
     private static int ReadPort(Config config, string key)

@@ -23,7 +23,7 @@ public static class HttpHostingExtensions
         return akka.WithActors((system, registry) =>
         {
             var edge = system.ActorOf(HttpEdgeActor.Props(settings.Http, services.GetRequiredService<RingView>(),
-                services.GetRequiredService<BackendCircuits>(), services.GetRequiredService<ListenerRegistry>(),
+                services.GetRequiredService<BackendCircuits>(), services.GetRequiredService<BackendLoads>(), services.GetRequiredService<ListenerRegistry>(),
                 services.GetRequiredService<HttpEdgeMetrics>()), "http-edge");
             registry.Register<HttpEdgeActor>(edge);
             try

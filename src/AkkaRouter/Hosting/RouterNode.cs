@@ -47,6 +47,7 @@ public static class RouterNode
         builder.Services.AddSingleton<RespClientRegistry>();
         builder.Services.AddSingleton<RespServerInfo>();
         builder.Services.AddSingleton<BackendCircuits>();
+        builder.Services.AddSingleton<BackendLoads>();
         builder.Services.AddSingleton<RouterMetrics>();
         builder.Services.AddSingleton<RespCommandStats>();
         builder.Services.AddSingleton<HttpEdgeMetrics>();

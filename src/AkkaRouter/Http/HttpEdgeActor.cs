@@ -15,7 +15,8 @@ namespace AkkaRouter.Http;
 /// <summary>
 /// The HTTP edge: owns the Kestrel listener and its lifecycle, and supervises one
 /// <see cref="BackendCircuitActor"/> per backend on the ring, folding their states into the
-/// <see cref="BackendCircuits"/> snapshot the request path reads.
+/// <see cref="BackendCircuits"/> snapshot the request path reads, and keeps the <see cref="BackendLoads"/> counters
+/// in step with the ring.
 /// </summary>
 /// <remarks>
 /// Requests never pass through this actor: they read the ring and circuit snapshots and tell outcomes
@@ -45,6 +46,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     private readonly HttpEdgeSettings _settings;
     private readonly RingView _ring;
     private readonly BackendCircuits _circuits;
+    private readonly BackendLoads _loads;
     private readonly ListenerRegistry _listeners;
     private readonly HttpEdgeMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -54,12 +56,14 @@ public sealed class HttpEdgeActor : ReceiveActor
     private Task? _stopped;
     private long _incarnation;
 
-    public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners, HttpEdgeMetrics metrics)
+    public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, ListenerRegistry listeners,
+        HttpEdgeMetrics metrics)
     {
         _metrics = metrics;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
+        _loads = loads;
         _listeners = listeners;
 
         ReceiveAsync<Bind>(_ => OnBind());
@@ -83,8 +87,9 @@ public sealed class HttpEdgeActor : ReceiveActor
     }
 
     /// <summary>Props of the edge; the listener starts on <see cref="Bind"/>, so a busy port fails the node's start.</summary>
-    public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, ListenerRegistry listeners, HttpEdgeMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, listeners, metrics));
+    public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, ListenerRegistry listeners,
+        HttpEdgeMetrics metrics) =>
+        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, loads, listeners, metrics));
 
     // The circuits' BackoffSupervisors do not fail by themselves; should one, it is restarted like its child.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
@@ -108,7 +113,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         var asker = Sender;
         try
         {
-            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, Self, _metrics);
+            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, _loads, Self, _metrics);
             var bound = await _server.StartAsync();
             _listeners.Register("http", bound);
             _log.Info("HTTP edge listening on {HttpEndpoint}", bound);
@@ -131,6 +136,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     private void SyncCircuits(RingSnapshot ring)
     {
         var endpoints = new HashSet<string>(ring.Backends.Select(b => b.Endpoint), StringComparer.Ordinal);
+        _loads.Track(endpoints);
         foreach (var gone in _supervisors.Keys.Where(e => !endpoints.Contains(e)).ToList())
         {
             Context.Stop(_supervisors[gone]);

@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Actor;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
+using AkkaRouter.Placement;
 using AkkaRouter.Ring;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,22 +17,35 @@ namespace AkkaRouter.Http;
 
 /// <summary>
 /// The edge's request path: key → preference list → forward to the first admitted backend, moving on to the
-/// next one when an attempt failed at the connection level before the body was read.
+/// next one when an attempt failed at the connection level before the body was read. With bounded loads the first
+/// attempt goes to the first backend of the list under its load limit instead of the owner.
 /// </summary>
 /// <remarks>
-/// Reads only immutable snapshots (ring, circuits) and tells outcomes to the edge actor: no request waits on an actor.
+/// Reads only immutable snapshots (ring, circuits, load counters) and tells outcomes to the edge actor: no request
+/// waits on an actor.
 /// </remarks>
 public sealed class HttpEdgeForwarder
 {
     /// <summary>Response header naming the backend(s) tried, in order (akka-router.http.debug-headers = on).</summary>
     public const string BackendHeader = "X-AkkaRouter-Backend";
 
+    /// <summary>Response header saying whether bounded loads passed a backend over: <see cref="OwnerDecision"/> or <see cref="SpillDecision"/> (debug-headers = on).</summary>
+    public const string DecisionHeader = "X-AkkaRouter-Decision";
+
+    public const string OwnerDecision = "owner";
+    public const string SpillDecision = "spill";
+
     // Keys up to this many UTF-8 bytes are hashed from the stack.
     private const int StackKeyBytes = 512;
+
+    // Candidates whose loads are compared from the stack (2 x max-attempts with the default of 3 is 6).
+    private const int StackCandidates = 16;
 
     private readonly HttpEdgeSettings _settings;
     private readonly RingView _ring;
     private readonly BackendCircuits _circuits;
+    // Null when bounded loads are off: then nothing is counted and every request starts at its owner.
+    private readonly BackendLoads? _loads;
     private readonly IActorRef _edge;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _backends;
@@ -40,13 +54,14 @@ public sealed class HttpEdgeForwarder
     private readonly int _candidates;
     private readonly HttpEdgeMetrics _metrics;
 
-    public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge, IHttpForwarder forwarder,
-        HttpMessageInvoker backends, HttpEdgeMetrics metrics)
+    public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, IActorRef edge,
+        IHttpForwarder forwarder, HttpMessageInvoker backends, HttpEdgeMetrics metrics)
     {
         _metrics = metrics;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
+        _loads = settings.BalanceFactor == BoundedLoad.Off ? null : loads;
         _edge = edge;
         _forwarder = forwarder;
         _backends = backends;
@@ -65,16 +80,44 @@ public sealed class HttpEdgeForwarder
     {
         var ring = _ring.Current;
         if (!ring.HasOwners)
-            return WriteError(context, StatusCodes.Status503ServiceUnavailable, "503 no backends in ring", null);
+            return WriteError(context, StatusCodes.Status503ServiceUnavailable, "503 no backends in ring", null, null);
         var key = _routes.KeyOf(context.Request);
         if (key is null)
-            return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null);
+            return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null, null);
         var candidates = ArrayPool<Backend?>.Shared.Rent(_candidates);
         var count = Preference(ring, key, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
-        return Forward(context, key, candidates, count);
+        var (first, spilled) = _loads is null ? (0, false) : Balance(_loads, ring, candidates, count);
+        return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision);
     }
 
-    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count)
+    // Bounded loads: which candidate the first attempt goes to, and whether one over its limit was passed over for it
+    // (an open circuit is skipped, not spilled over).
+    private (int First, bool Spilled) Balance(BackendLoads loads, RingSnapshot ring, Backend?[] candidates, int count)
+    {
+        if (count <= 1)
+            return (0, false);
+        Span<int> inFlight = count <= StackCandidates ? stackalloc int[StackCandidates] : new int[count];
+        inFlight = inFlight[..count];
+        for (var i = 0; i < count; i++)
+        {
+            var endpoint = candidates[i]!.Endpoint;
+            inFlight[i] = _circuits.Find(endpoint)?.Phase == CircuitPhase.Open ? BoundedLoad.Unavailable : loads.Find(endpoint)?.Current ?? 0;
+        }
+        var first = BoundedLoad.Choose(inFlight, loads.Total, ring.OwnerCount, _settings.BalanceFactor);
+        var spilled = false;
+        for (var i = 0; i < first; i++)
+        {
+            if (inFlight[i] == BoundedLoad.Unavailable)
+                continue;
+            _metrics.Spill(candidates[i]!.Endpoint);
+            spilled = true;
+        }
+        return (first, spilled);
+    }
+
+    // Attempts go down the preference list from candidate `first`; backends a spill passed over come last, so the
+    // bound never fails a request that one of them could serve.
+    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision)
     {
         RequestBodyProbe? body = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -84,9 +127,9 @@ public sealed class HttpEdgeForwarder
         var attempts = 0;
         try
         {
-            for (var i = 0; i < count && attempts < _settings.MaxAttempts; i++)
+            for (var n = 0; n < count && attempts < _settings.MaxAttempts; n++)
             {
-                var backend = candidates[i]!;
+                var backend = candidates[(first + n) % count]!;
                 var state = _circuits.Find(backend.Endpoint);
                 if (state is not null && !state.Admits())
                 {
@@ -95,12 +138,27 @@ public sealed class HttpEdgeForwarder
                     continue;
                 }
                 attempts++;
-                tried?.Add(backend.Endpoint);
                 if (tried is not null)
+                {
+                    tried.Add(backend.Endpoint);
                     context.Response.Headers[BackendHeader] = string.Join(", ", tried);
+                    context.Response.Headers[DecisionHeader] = decision;
+                }
 
-                var error = await _forwarder.SendAsync(context, state?.DestinationPrefix ?? "http://" + backend.Endpoint,
-                    _backends, _requestConfig, ForwardedHeadersTransformer.Instance);
+                var load = _loads?.Find(backend.Endpoint);
+                if (load is not null)
+                    _loads!.Enter(load);
+                ForwarderError error;
+                try
+                {
+                    error = await _forwarder.SendAsync(context, state?.DestinationPrefix ?? "http://" + backend.Endpoint,
+                        _backends, _requestConfig, ForwardedHeadersTransformer.Instance);
+                }
+                finally
+                {
+                    if (load is not null)
+                        _loads!.Leave(load);
+                }
                 if (error == ForwarderError.None)
                 {
                     if (context.Response.StatusCode >= 500)
@@ -128,15 +186,15 @@ public sealed class HttpEdgeForwarder
                     return;
                 if (error == ForwarderError.RequestTimedOut)
                     await WriteError(context, StatusCodes.Status504GatewayTimeout,
-                        $"504 backend {backend.Endpoint} did not answer within {_settings.RequestTimeout.TotalSeconds:0.###}s for key '{Shorten(key)}'", tried);
+                        $"504 backend {backend.Endpoint} did not answer within {_settings.RequestTimeout.TotalSeconds:0.###}s for key '{Shorten(key)}'", tried, decision);
                 else
                     await WriteError(context, StatusCodes.Status502BadGateway,
-                        $"502 backend {backend.Endpoint} failed for key '{Shorten(key)}': {cause}", tried);
+                        $"502 backend {backend.Endpoint} failed for key '{Shorten(key)}': {cause}", tried, decision);
                 return;
             }
             _metrics.Request("none", StatusCodes.Status502BadGateway);
             await WriteError(context, StatusCodes.Status502BadGateway,
-                $"502 no backend reachable for key '{Shorten(key)}': {(failures is null ? "no attempt left" : string.Join(", ", failures))}", tried);
+                $"502 no backend reachable for key '{Shorten(key)}': {(failures is null ? "no attempt left" : string.Join(", ", failures))}", tried, decision);
         }
         finally
         {
@@ -198,7 +256,7 @@ public sealed class HttpEdgeForwarder
 
     private static string Shorten(string key) => key.Length <= 200 ? key : key[..200] + "...";
 
-    private static Task WriteError(HttpContext context, int status, string line, List<string>? tried)
+    private static Task WriteError(HttpContext context, int status, string line, List<string>? tried, string? decision)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -207,7 +265,10 @@ public sealed class HttpEdgeForwarder
         response.StatusCode = status;
         response.ContentType = "text/plain; charset=utf-8";
         if (tried is { Count: > 0 })
+        {
             response.Headers[BackendHeader] = string.Join(", ", tried);
+            response.Headers[DecisionHeader] = decision;
+        }
         return response.WriteAsync(line + "\n");
     }
 }

@@ -27,8 +27,9 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         _backends = backends;
     }
 
-    /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots.</summary>
-    public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, IActorRef edge, HttpEdgeMetrics metrics)
+    /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots and the load counters.</summary>
+    public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, IActorRef edge,
+        HttpEdgeMetrics metrics)
     {
         var address = ResolveHost(settings.Listener.Host);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -49,7 +50,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         });
         var app = builder.Build();
         var backends = BackendConnections.Create(settings);
-        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics);
+        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics);
         app.Run(forwarder.Handle);
         return new HttpEdgeServer(app, backends);
     }

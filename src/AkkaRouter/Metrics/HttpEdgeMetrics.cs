@@ -4,7 +4,7 @@ using Prometheus;
 
 namespace AkkaRouter.Metrics;
 
-/// <summary>The HTTP edge's metrics: requests by backend and status, retries, and each backend's circuit state.</summary>
+/// <summary>The HTTP edge's metrics: requests by backend and status, retries, bounded-load spills, and each backend's circuit state.</summary>
 /// <remarks>
 /// Request counting is one labelled increment per request, small against forwarding itself; circuit
 /// states are read from the published <see cref="BackendCircuits"/> snapshot at scrape time.
@@ -15,11 +15,13 @@ public sealed class HttpEdgeMetrics
 
     private readonly Counter _requests;
     private readonly Counter _retries;
+    private readonly Counter _spills;
 
     public HttpEdgeMetrics(RouterMetrics metrics, BackendCircuits circuits)
     {
         _requests = metrics.HttpRequests;
         _retries = metrics.HttpRetries;
+        _spills = metrics.HttpSpills;
         var gauge = metrics.HttpCircuitState;
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
@@ -40,4 +42,7 @@ public sealed class HttpEdgeMetrics
 
     /// <summary>An attempt on <paramref name="backend"/> failed or was skipped, and the request moved on.</summary>
     public void Retry(string backend) => _retries.WithLabels(backend).Inc();
+
+    /// <summary>A request passed over <paramref name="backend"/>, over its bounded load, for the key's next backend.</summary>
+    public void Spill(string backend) => _spills.WithLabels(backend).Inc();
 }

@@ -38,6 +38,9 @@ public sealed class RouterMetrics
             new CounterConfiguration { LabelNames = ["backend", "status"] });
         HttpRetries = factory.CreateCounter("akkarouter_http_retries_total", "HTTP edge attempts moved to the next backend of the preference list, by the backend skipped.",
             new CounterConfiguration { LabelNames = ["backend"] });
+        HttpSpills = factory.CreateCounter("akkarouter_http_spills_total",
+            "HTTP edge requests that passed over a backend for the next one of the key's preference list because it was over its bounded load (akka-router.http.balance-factor), by the backend passed over.",
+            new CounterConfiguration { LabelNames = ["backend"] });
         HttpCircuitState = factory.CreateGauge("akkarouter_http_circuit_state", "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
             new GaugeConfiguration { LabelNames = ["backend"] });
         BackendState = factory.CreateGauge("akkarouter_backend_state", "1 for each backend's current state on this node's ring (up, warming, unhealthy, draining), else 0.",
@@ -64,6 +67,7 @@ public sealed class RouterMetrics
     public Counter MembershipEvents { get; }
     public Counter HttpRequests { get; }
     public Counter HttpRetries { get; }
+    public Counter HttpSpills { get; }
     public Gauge HttpCircuitState { get; }
     public Gauge BackendState { get; }
     public Gauge BackendEffectiveWeight { get; }

@@ -19,6 +19,7 @@ public sealed class EdgeNode : IAsyncDisposable
     public HttpClient Client { get; }
     public IPEndPoint Http => Listener("http");
     public BackendCircuits Circuits => Node.Host.Services.GetRequiredService<BackendCircuits>();
+    public BackendLoads Loads => Node.Host.Services.GetRequiredService<BackendLoads>();
 
     public IPEndPoint Listener(string name) =>
         Node.Host.Services.GetRequiredService<ListenerRegistry>().Find(name) ?? throw new InvalidOperationException($"no {name} listener");
@@ -45,6 +46,13 @@ public sealed class EdgeNode : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         return new EdgeNode(node, client);
+    }
+
+    /// <summary>The node's /metrics, by "name{labels}".</summary>
+    public async Task<Dictionary<string, double>> Metrics()
+    {
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Listener("management").Port}") };
+        return PrometheusText.Parse(await management.GetStringAsync("/metrics"));
     }
 
     /// <summary>The endpoint the node's ring names as the key's owner.</summary>

@@ -25,6 +25,7 @@ public sealed class TestBackend : IAsyncDisposable
 
     private readonly WebApplication _app;
     private bool _stopped;
+    private int _held;
 
     private TestBackend(WebApplication app, string name)
     {
@@ -38,6 +39,12 @@ public sealed class TestBackend : IAsyncDisposable
 
     /// <summary>Completed by a spec to make a /broken/ response drop its connection mid-body.</summary>
     public TaskCompletionSource BreakResponses { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>While set, every request waits on it (after it is added to <see cref="Seen"/>) until the spec releases it: a slow backend.</summary>
+    public SemaphoreSlim? Gate { get; set; }
+
+    /// <summary>Requests waiting on <see cref="Gate"/> now.</summary>
+    public int Held => Volatile.Read(ref _held);
 
     public static Task<TestBackend> Start(string name) => StartOn(name, 0);
 
@@ -82,6 +89,18 @@ public sealed class TestBackend : IAsyncDisposable
         Seen.Enqueue(new SeenRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
             request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
         context.Response.Headers[ServedBy] = Name;
+        if (Gate is { } gate)
+        {
+            Interlocked.Increment(ref _held);
+            try
+            {
+                await gate.WaitAsync(context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
         var path = request.Path.Value ?? "/";
         if (context.WebSockets.IsWebSocketRequest)
         {
