@@ -11,6 +11,9 @@ public sealed class NodeTermination
     /// <summary>True when the cluster downed this node (the split-brain resolver, or `cluster down`).</summary>
     public bool Downed => _reason is CoordinatedShutdown.ClusterDowningReason;
 
+    /// <summary>True when the node gave up joining (akka.cluster.shutdown-after-unsuccessful-join-seed-nodes).</summary>
+    public bool JoinFailed => _reason is CoordinatedShutdown.ClusterJoinUnsuccessfulReason;
+
     /// <summary>Registers the recording task in the system's CoordinatedShutdown.</summary>
     internal void Watch(ActorSystem system)
     {

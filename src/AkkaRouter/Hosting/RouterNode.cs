@@ -27,12 +27,18 @@ public static class RouterNode
     /// </summary>
     public const int DownedExitCode = 3;
 
-    /// <summary>Runs the node until it stops; returns the process exit code: 0, or <see cref="DownedExitCode"/>.</summary>
+    /// <summary>
+    /// Exit code of a node that could not join its seed nodes in time: non-zero, so a supervisor starts a fresh
+    /// incarnation (which joins once the cluster has removed any previous one at the same address).
+    /// </summary>
+    public const int JoinFailedExitCode = 4;
+
+    /// <summary>Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/> or <see cref="JoinFailedExitCode"/>.</summary>
     public static async Task<int> Run(IHost host)
     {
         var termination = host.Services.GetRequiredService<NodeTermination>();
         await host.RunAsync();
-        return termination.Downed ? DownedExitCode : 0;
+        return termination.Downed ? DownedExitCode : termination.JoinFailed ? JoinFailedExitCode : 0;
     }
 
     /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>

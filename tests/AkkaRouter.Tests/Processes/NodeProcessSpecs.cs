@@ -37,6 +37,21 @@ public class NodeProcessSpecs
         Assert.Contains(expected, lines[0]);
     }
 
+    [Fact(DisplayName = "A node that cannot join its seed nodes in time stops and exits 4, so a supervisor starts a fresh incarnation")]
+    public async Task Unjoinable_node_exits_four()
+    {
+        // A seed address where nothing listens, and a short give-up time.
+        var seed = $"akka.tcp://akkarouter@127.0.0.1:{FreePort.Next()}";
+        await using var node = NodeProcess.Start(["run"], FreePorts, $$"""
+            akka.cluster.roles = [backend]
+            akka-router.node.service-endpoint = "127.0.0.1:9"
+            akka.cluster.seed-nodes = ["{{seed}}"]
+            akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = 3s
+            """);
+        var exitCode = await node.WaitForExit(Deadline);
+        Assert.True(exitCode == 4, $"exit code {exitCode}; output:\n{node.Output}");
+    }
+
     [Fact(DisplayName = "An unknown command prints the usage and exits 2")]
     public async Task Unknown_command_prints_usage()
     {
