@@ -181,7 +181,9 @@ public sealed class HttpEdgeForwarder
                     _metrics.Retry(backend.Endpoint);
                     continue;
                 }
-                _metrics.Request(backend.Endpoint, context.Response.HasStarted ? context.Response.StatusCode : error == ForwarderError.RequestTimedOut ? 504 : 502);
+                _metrics.Request(backend.Endpoint, context.Response.HasStarted ? context.Response.StatusCode
+                    : IsClientSide(error) ? ClientClosedRequest
+                    : error == ForwarderError.RequestTimedOut ? 504 : 502);
                 if (context.Response.HasStarted || IsClientSide(error))
                     return;
                 if (error == ForwarderError.RequestTimedOut)
@@ -217,6 +219,9 @@ public sealed class HttpEdgeForwarder
         }
         return ring.PreferenceList(Encoding.UTF8.GetBytes(key), destination);
     }
+
+    // nginx's code for a request the client gave up on: counted as such, not as a 502 nobody received.
+    private const int ClientClosedRequest = 499;
 
     // Errors the client caused (went away, sent a broken body) say nothing about the backend's health.
     private static bool IsClientSide(ForwarderError error) => error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
