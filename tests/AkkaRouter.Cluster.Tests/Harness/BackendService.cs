@@ -52,12 +52,37 @@ public sealed class BackendService : IAsyncDisposable
         {
             if (context.Request.Path == "/metrics")
                 return context.Response.WriteAsync(Metrics());
-            Interlocked.Increment(ref _served);
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            return context.Response.WriteAsync($"{Name} {context.Request.Method} {context.Request.Path}\n");
+            return Serve(context);
         });
         await app.StartAsync();
         _app = app;
+    }
+
+    /// <summary>When set, requests wait on it before they are answered (a slow owner, held by the test).</summary>
+    public SemaphoreSlim? Gate { get; set; }
+
+    private int _held;
+
+    /// <summary>Requests waiting on <see cref="Gate"/> now.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    private async Task Serve(HttpContext context)
+    {
+        if (Gate is { } gate)
+        {
+            Interlocked.Increment(ref _held);
+            try
+            {
+                await gate.WaitAsync(context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
+        Interlocked.Increment(ref _served);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync($"{Name} {context.Request.Method} {context.Request.Path}\n");
     }
 
     /// <summary>The cache hit ratio /metrics reports from now on: each scrape counts 1,000 more cache lookups, this share of them hits.</summary>
