@@ -37,7 +37,16 @@ public static class RouterNode
     public static async Task<int> Run(IHost host)
     {
         var termination = host.Services.GetRequiredService<NodeTermination>();
-        await host.RunAsync();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGTERM or Ctrl+C while the node was still starting (a listener still binding): the start is
+            // abandoned and CoordinatedShutdown (run by the CLR exit hook) leaves the cluster. A clean stop, not a crash.
+        }
         return termination.Downed ? DownedExitCode : termination.JoinFailed ? JoinFailedExitCode : 0;
     }
 

@@ -37,6 +37,17 @@ public class NodeProcessSpecs
         Assert.Contains(expected, lines[0]);
     }
 
+    [Fact(DisplayName = "SIGTERM as soon as the node starts (remoting starting) stops it cleanly with exit 0, never an unhandled exception")]
+    public async Task Sigterm_during_start_exits_zero()
+    {
+        await using var node = NodeProcess.Start(["run"], FreePorts);
+        await node.WaitForOutput("Starting remoting", Deadline);
+        node.Terminate();
+        var exitCode = await node.WaitForExit(Deadline);
+        Assert.True(exitCode == 0, $"exit code {exitCode}; output:\n{node.Output}");
+        Assert.DoesNotContain("Unhandled exception", node.Output);
+    }
+
     [Fact(DisplayName = "A node that cannot join its seed nodes in time stops and exits 4, so a supervisor starts a fresh incarnation")]
     public async Task Unjoinable_node_exits_four()
     {
