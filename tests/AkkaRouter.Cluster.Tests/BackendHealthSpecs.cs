@@ -135,7 +135,9 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
             Assert.True(fraction <= 1.10 * gained, $"step {i}: {fraction:P2} of keys moved for a share change of {gained:P2}");
         }
 
-        // Every router went through the same sequence of rings: agreement at every step.
+        // Every router went through the same sequence of rings: agreement at every step. Log lines arrive after
+        // the RESP answers that saw the ring, so first wait for every router to have logged the last one.
+        await Eventually.True(() => Cluster.Routers.All(r => r.Rings.Any(x => x.Checksum == steps[^1].Checksum)), Deadline, "every router logged the final ring");
         var sequences = Cluster.Routers.Select(r => r.Rings.Where(x => x.At >= restarted).Select(x => x.Checksum).Distinct().ToArray()).ToArray();
         Assert.Equal(sequences[0], sequences[1]);
         Assert.Equal(steps.Select(s => s.Checksum).Skip(1), sequences[0].Where(c => steps.Any(s => s.Checksum == c)));

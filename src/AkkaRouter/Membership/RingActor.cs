@@ -27,6 +27,7 @@ public sealed class RingActor : ReceiveActor
     private readonly PlacementSettings _placement;
     private readonly Dictionary<UniqueAddress, Member> _members = new();
     private BackendStateTable _state = BackendStateTable.Empty;
+    private string _scope = BackendPlacement.AllBackends;
     private readonly HashSet<UniqueAddress> _unreachable = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -100,6 +101,8 @@ public sealed class RingActor : ReceiveActor
         if (ReferenceEquals(next, previous))
             return;
         _view.Publish(next);
+        // After the ring: the scope never names a set the published ring does not place among yet.
+        PublishScope();
         var movement = RingDiff.Compare(previous, next);
         if (next.IsEmpty && CannotSeeMajority())
             reason += "; a majority of the cluster is unreachable: lookups are refused until it is reachable again or this node is downed";
@@ -136,15 +139,19 @@ public sealed class RingActor : ReceiveActor
                 ReplicatedBackendState.WriterName(member.UniqueAddress), HealthChecked: true);
         }
         var decision = BackendPlacement.Decide(byId.Values, _state, _placement);
-        if (decision.Scope != _view.Scope)
-        {
-            if (decision.Scope.StartsWith(BackendPlacement.AllBackends + ":", StringComparison.Ordinal))
-                _log.Warning("Placing keys among {PlacementScope}", decision.Scope);
-            else
-                _log.Info("Placing keys among {PlacementScope}", decision.Scope);
-            _view.PublishScope(decision.Scope);
-        }
+        _scope = decision.Scope;
         return decision.Backends;
+    }
+
+    private void PublishScope()
+    {
+        if (_scope == _view.Scope)
+            return;
+        if (_scope.StartsWith(BackendPlacement.AllBackends + ":", StringComparison.Ordinal))
+            _log.Warning("Placing keys among {PlacementScope}", _scope);
+        else
+            _log.Info("Placing keys among {PlacementScope}", _scope);
+        _view.PublishScope(_scope);
     }
 
     // Names the entries that changed, for the ring's log line and `ring tail`.

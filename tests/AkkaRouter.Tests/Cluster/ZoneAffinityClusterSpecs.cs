@@ -42,8 +42,9 @@ public class ZoneAffinityClusterSpecs
                 nodes.Add(await InProcessNode.Start(seed + InProcessNode.FreeListenerPorts + BackendHocon(i, i <= 2 ? "zone-a" : "zone-b")));
 
             // Until every backend has its first verdict a router may still be falling back: wait for its zone.
-            await Eventually.True(() => routerA.Ring.Current.Count == 4 && routerA.Ring.Current.OwnerCount == 2 && routerA.Ring.Scope == "zone zone-a"
-                && routerB.Ring.Current.Count == 4 && routerB.Ring.Current.OwnerCount == 2 && routerB.Ring.Scope == "zone zone-b",
+            await Eventually.True(() => routerA.Ring.Scope == "zone zone-a" && routerB.Ring.Scope == "zone zone-b"
+                && routerA.Ring.Current.Count == 4 && routerB.Ring.Current.Count == 4
+                && Owners(routerA).SequenceEqual(["127.0.0.1:9201", "127.0.0.1:9202"]) && Owners(routerB).SequenceEqual(["127.0.0.1:9203", "127.0.0.1:9204"]),
                 Deadline, "each router places among its zone's 2 backends");
             Assert.Equal(["127.0.0.1:9201", "127.0.0.1:9202"], Owners(routerA));
             Assert.Equal(["127.0.0.1:9203", "127.0.0.1:9204"], Owners(routerB));
