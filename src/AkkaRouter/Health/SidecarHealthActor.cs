@@ -175,15 +175,7 @@ public sealed class SidecarHealthActor : ReceiveActor, IWithTimers
             report = report with { SinceUnixMs = _published.SinceUnixMs };
         _published = report;
         var id = _self.Id;
-        var versions = _versions;
-        // The version is taken inside the update, against the replicator's own copy: the replicator runs modify
-        // functions one at a time, so no other write can slip in between reading the entry and superseding it.
-        _replicator.Tell(Dsl.Update(ReplicatedBackendState.Key, ReplicatedBackendState.Empty, StateReplication.Write, current =>
-        {
-            current.Table.Health.TryGetValue(id, out var seen);
-            var written = report with { Version = versions.Next(id, seen?.Version) };
-            return new ReplicatedBackendState(current.Table.WithHealth(id, written));
-        }));
+        _replicator.Tell(StateReplication.WriteHealth(id, report, _versions));
         if (newVerdict || report.Status != HealthStatus.Warming)
             _log.Info("Backend {BackendId} is {BackendHealth}{Detail}", id, report.Status.ToString().ToLowerInvariant(),
                 report.Reason.Length > 0 ? ": " + report.Reason : "");

@@ -69,12 +69,7 @@ public sealed class StaticHealthSingleton : ReceiveActor
         {
             var report = new HealthReport(v.Healthy ? HealthStatus.Up : HealthStatus.Unhealthy, v.Healthy ? 1 : 0, v.Reason,
                 DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), default, _writer);
-            var versions = _versions;
-            _replicator.Tell(Dsl.Update(ReplicatedBackendState.Key, ReplicatedBackendState.Empty, StateReplication.Write, current =>
-            {
-                current.Table.Health.TryGetValue(v.Id, out var seen);
-                return new ReplicatedBackendState(current.Table.WithHealth(v.Id, report with { Version = versions.Next(v.Id, seen?.Version) }));
-            }));
+            _replicator.Tell(StateReplication.WriteHealth(v.Id, report, _versions));
             _log.Info("Static backend {BackendId} is {BackendHealth}{Detail}", v.Id, v.Healthy ? "up" : "unhealthy",
                 v.Reason.Length > 0 ? ": " + v.Reason : "");
         });

@@ -21,6 +21,19 @@ public static class StateReplication
     /// <summary>This node's name as a writer of entries.</summary>
     public static string SelfWriter(ActorSystem system) => ReplicatedBackendState.WriterName(Cluster.Get(system).SelfUniqueAddress);
 
+    /// <summary>
+    /// The update that writes <paramref name="report"/> as backend <paramref name="id"/>'s health entry, with the
+    /// writer's next version. The version is taken inside the update, against the replicator's own copy: the
+    /// replicator runs modify functions one at a time, so no other write slips in between reading the entry and
+    /// superseding it.
+    /// </summary>
+    public static Update WriteHealth(string id, Placement.HealthReport report, Placement.EntryVersions versions) =>
+        Dsl.Update(ReplicatedBackendState.Key, ReplicatedBackendState.Empty, Write, current =>
+        {
+            current.Table.Health.TryGetValue(id, out var seen);
+            return new ReplicatedBackendState(current.Table.WithHealth(id, report with { Version = versions.Next(id, seen?.Version) }));
+        });
+
     /// <summary>The table in a Get reply: empty for NotFound, null for a failed read.</summary>
     public static Placement.BackendStateTable? FromGet(object reply) => reply switch
     {
