@@ -43,6 +43,22 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   skipped=$((skipped + $(get notExecuted)))
 done
+# The failed tests, each with the first lines of its message, printed last so that a log's tail names them.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  awk '
+    /<UnitTestResult / { name = ""; failedResult = 0
+      if (match($0, /testName="[^"]*"/)) name = substr($0, RSTART + 10, RLENGTH - 11)
+      if ($0 ~ /outcome="Failed"/) { failedResult = 1; print "FAILED: " name; shown = 0 } }
+    failedResult && /<Message>/ { inMessage = 1 }
+    failedResult && inMessage && shown < 8 { line = $0; ends = (line ~ /<\/Message>/)
+      sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
+      gsub(/&quot;/, "\"", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line)
+      print "    " line; shown++; if (ends) inMessage = 0 }
+    failedResult && /<\/Message>/ { inMessage = 0 }
+    /<\/UnitTestResult>/ { failedResult = 0; inMessage = 0 }
+  ' "$trx"
+done
 if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then
   echo "no test results were written" >&2
   status=1

@@ -163,7 +163,10 @@ public class PaletteCommandSpecs(PaletteCluster cluster) : IClassFixture<Palette
     [Fact(DisplayName = "Ctrl+C ends a one-shot `akkarouter cmd ... ring tail` cleanly with exit code 0")]
     public async Task Ctrl_c_ends_a_tail()
     {
-        await using var tail = ToolProcess.Start(NodeProcess.Executable, "cmd", cluster.RouterCmd, "ring", "tail");
+        // A process started with SIGINT ignored keeps ignoring it (the shell convention for background
+        // jobs, which .NET follows), and a test host started as a background job passes that on:
+        // `env --default-signal=INT` gives the tool the disposition a terminal user's Ctrl+C meets.
+        await using var tail = ToolProcess.Start("env", "--default-signal=INT", NodeProcess.Executable, "cmd", cluster.RouterCmd, "ring", "tail");
         Assert.Contains("Ring v", await tail.NextLine(TimeSpan.FromSeconds(20)));
         Posix.Kill(tail.Pid, Posix.SIGINT);
         var result = await tail.Finish(TimeSpan.FromSeconds(20));
