@@ -8,7 +8,8 @@ public sealed record FleetFront(string Zone, string BaseUrl);
 
 /// <summary>What the load saw over a window: latencies from each request's scheduled send time.</summary>
 public sealed record LoadWindow(long Sent, long Ok, long Errors, double P50Ms, double P99Ms, double CrossZoneFraction,
-    double KeysMovedFraction, IReadOnlyDictionary<string, long> ServedBy, string? FirstError);
+    double KeysMovedFraction, IReadOnlyDictionary<string, long> ServedBy, string? FirstError, string SlowSeconds,
+    double GeneratorStallMs);
 
 /// <summary>
 /// An open-loop load generator: each zone's clients send Zipf-distributed keys to their zone's front
@@ -38,8 +39,9 @@ public sealed class FleetLoad : IAsyncDisposable
     private List<Sample> _samples = new(1 << 16);
     private string? _firstError;
     private long _windowStartTicks;
+    private long _maxGapTicks;
 
-    private readonly record struct Sample(float LatencyMs, short Backend, byte Front, bool Ok);
+    private readonly record struct Sample(float LatencyMs, float AtSeconds, short Backend, byte Front, bool Ok);
 
     public FleetLoad(IReadOnlyList<FleetFront> fronts, ZipfKeys keys, double ratePerFront, Func<string, string?> zoneOfBackend, int seed)
     {
@@ -55,6 +57,11 @@ public sealed class FleetLoad : IAsyncDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             UseProxy = false,
         }) { Timeout = TimeSpan.FromSeconds(10) }).ToArray();
+        // The test host blocks pool threads now and then (measured: with the default minimum, the send
+        // loops' 1 ms timers fired 0.6-1 s late every 10-20 s while the CPUs were idle, until the pool
+        // injected threads). A generator must not depend on thread injection: keep threads ready.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
         _loops = fronts.Select((_, i) => Task.Run(() => Loop(i, new Random(seed + i)))).ToArray();
     }
 
@@ -67,6 +74,7 @@ public sealed class FleetLoad : IAsyncDisposable
             _firstError = null;
             Array.Clear(_moved);
             _windowStartTicks = _clock.ElapsedTicks;
+            Interlocked.Exchange(ref _maxGapTicks, 0);
         }
     }
 
@@ -97,8 +105,12 @@ public sealed class FleetLoad : IAsyncDisposable
                 moved++;
         }
         var servedBy = ok.GroupBy(s => names[s.Backend]).ToDictionary(g => g.Key, g => (long)g.Count());
+        // Where the tail came from: requests slower than 250 ms, by second of the window.
+        var slow = string.Join(' ', ok.Where(s => s.LatencyMs > 250).GroupBy(s => (int)s.AtSeconds).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}s:{g.Count()}"));
         return new LoadWindow(samples.Length, ok.Length, samples.Length - ok.Length, At(0.5), At(0.99),
-            ok.Length == 0 ? 0 : (double)cross / ok.Length, seen == 0 ? 0 : (double)moved / seen, servedBy, firstError);
+            ok.Length == 0 ? 0 : (double)cross / ok.Length, seen == 0 ? 0 : (double)moved / seen, servedBy, firstError, slow,
+            Interlocked.Read(ref _maxGapTicks) * 1000.0 / Stopwatch.Frequency);
     }
 
     private async Task Loop(int front, Random random)
@@ -123,8 +135,12 @@ public sealed class FleetLoad : IAsyncDisposable
                 Interlocked.Increment(ref inFlight);
                 _ = Send(client, front, rank, scheduled).ContinueWith(_ => Interlocked.Decrement(ref inFlight), TaskScheduler.Default);
             }
+            var before = _clock.ElapsedTicks;
             try { await Task.Delay(1, _stop.Token); }
             catch (OperationCanceledException) { }
+            var gap = _clock.ElapsedTicks - before;
+            if (gap > Interlocked.Read(ref _maxGapTicks))
+                Interlocked.Exchange(ref _maxGapTicks, gap);
         }
     }
 
@@ -175,7 +191,8 @@ public sealed class FleetLoad : IAsyncDisposable
         {
             if (scheduled < _windowStartTicks)
                 return;
-            _samples.Add(new Sample(latency, id, (byte)front, backend is not null));
+            var at = (float)((scheduled - _windowStartTicks) / (double)Stopwatch.Frequency);
+            _samples.Add(new Sample(latency, at, id, (byte)front, backend is not null));
             if (error is not null)
                 _firstError ??= error;
         }
