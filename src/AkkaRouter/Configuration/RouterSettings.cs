@@ -23,7 +23,12 @@ public sealed record RespServerSettings(
     int MaxBulkLength,
     int MaxArguments,
     TimeSpan IdleTimeout,
-    TimeSpan OutputTimeout);
+    TimeSpan OutputTimeout,
+    TlsSettings? Tls = null)
+{
+    /// <summary>The listener's TLS (akka-router.resp.tls); off unless configured.</summary>
+    public TlsSettings ListenerTls => Tls ?? TlsSettings.Off;
+}
 
 /// <summary>Where an HTTP edge route takes a request's key from.</summary>
 public enum HttpKeySource
@@ -44,7 +49,9 @@ public enum HttpKeySource
 /// <param name="Path">Matches the request path; null matches every path.</param>
 /// <param name="Host">Matches the Host header without its port, case-insensitively; empty matches any host.</param>
 /// <param name="KeyName">Capture group, header, query parameter or cookie name (empty for Path and ClientAddress).</param>
-public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName);
+/// <param name="Policy">How the route picks a backend: the key's owner (consistent-hash, the default) or a balancing policy.</param>
+public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName,
+    AkkaRouter.Placement.Balancing.BalancingPolicy Policy = AkkaRouter.Placement.Balancing.BalancingPolicy.ConsistentHash);
 
 /// <summary>Per-backend circuit breaker of the HTTP edge.</summary>
 /// <param name="FailureThreshold">Consecutive failures that open the circuit.</param>
@@ -63,7 +70,18 @@ public sealed record HttpEdgeSettings(
     TimeSpan PooledConnectionIdleTimeout,
     CircuitBreakerSettings CircuitBreaker,
     bool DebugHeaders,
-    double BalanceFactor);
+    double BalanceFactor,
+    TlsSettings? Tls = null)
+{
+    /// <summary>The listener's TLS (akka-router.http.tls); off unless configured.</summary>
+    public TlsSettings ListenerTls => Tls ?? TlsSettings.Off;
+}
+
+/// <summary>TLS on a listener from PEM files: the certificate (chain) and its private key; reloaded when the files change.</summary>
+public sealed record TlsSettings(bool Enabled, string Certificate, string Key)
+{
+    public static readonly TlsSettings Off = new(false, "", "");
+}
 
 /// <summary>The command palette's listener and optional password.</summary>
 public sealed record CommandPaletteSettings(ListenerSettings Listener, string Password);

@@ -230,7 +230,8 @@ public static class RouterSettingsReader
             MaxBulkLength: ReadPositive(config, prefix + ".max-bulk-length", c => (int)Math.Min(int.MaxValue, c.GetByteSize(prefix + ".max-bulk-length") ?? 0), max: 64 * 1024 * 1024),
             MaxArguments: ReadPositive(config, prefix + ".max-arguments", c => c.GetInt(prefix + ".max-arguments"), max: 1024 * 1024),
             IdleTimeout: ReadDuration(config, prefix + ".idle-timeout"),
-            OutputTimeout: ReadDuration(config, prefix + ".output-timeout", allowZero: false));
+            OutputTimeout: ReadDuration(config, prefix + ".output-timeout", allowZero: false),
+            Tls: ReadTls(config, prefix + ".tls"));
     }
 
     private static HttpEdgeSettings ReadHttpEdge(Config config)
@@ -247,7 +248,27 @@ public static class RouterSettingsReader
                 FailureThreshold: ReadPositive(config, prefix + ".circuit-breaker.failure-threshold", c => c.GetInt(prefix + ".circuit-breaker.failure-threshold")),
                 ResetTimeout: ReadDuration(config, prefix + ".circuit-breaker.reset-timeout", allowZero: false)),
             DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")),
-            BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"));
+            BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"),
+            Tls: ReadTls(config, prefix + ".tls"));
+    }
+
+    // A listener's TLS: with enabled = on, the certificate and key files must load as a pair now, so a
+    // node with a missing, unreadable or mismatched file stops at start with one line naming the key.
+    private static TlsSettings ReadTls(Config config, string prefix)
+    {
+        if (!config.HasPath(prefix) || !Read(config, prefix + ".enabled", c => c.GetBoolean(prefix + ".enabled", false)))
+            return TlsSettings.Off;
+        var certificate = ReadString(config, prefix + ".certificate");
+        var key = ReadString(config, prefix + ".key");
+        try
+        {
+            using var loaded = PemCertificates.Load(certificate, key);
+        }
+        catch (PemCertificateError e)
+        {
+            throw new ConfigurationError(e.Certificate ? prefix + ".certificate" : prefix + ".key", e.Message);
+        }
+        return new TlsSettings(true, certificate, key);
     }
 
     private static double ReadBalanceFactor(Config config, string key)
@@ -275,7 +296,11 @@ public static class RouterSettingsReader
                 }
             }
             var (source, name) = ParseKeySource(ReadString(item, "key", itemKey + ".key"), path, itemKey + ".key");
-            return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name);
+            var policyText = ReadString(item, "policy", itemKey + ".policy");
+            var policy = policyText.Length == 0 ? Placement.Balancing.BalancingPolicy.ConsistentHash
+                : Placement.Balancing.BalancingPolicies.Parse(policyText)
+                  ?? throw new ConfigurationError(itemKey + ".policy", $"unknown policy '{policyText}' (known: {string.Join(", ", Placement.Balancing.BalancingPolicies.Names)})");
+            return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name, policy);
         });
 
     private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)

@@ -6,6 +6,7 @@ using Akka.Actor;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
 using AkkaRouter.Placement;
+using AkkaRouter.Placement.Balancing;
 using AkkaRouter.Ring;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -35,6 +36,9 @@ public sealed class HttpEdgeForwarder
     public const string OwnerDecision = "owner";
     public const string SpillDecision = "spill";
 
+    // A balancing route's decision is its policy's name (round-robin, least-requests, random).
+    private static readonly string[] PolicyDecisions = BalancingPolicies.Names.ToArray();
+
     // Keys up to this many UTF-8 bytes are hashed from the stack.
     private const int StackKeyBytes = 512;
 
@@ -44,8 +48,11 @@ public sealed class HttpEdgeForwarder
     private readonly HttpEdgeSettings _settings;
     private readonly RingView _ring;
     private readonly BackendCircuits _circuits;
-    // Null when bounded loads are off: then nothing is counted and every request starts at its owner.
+    // Null when neither bounded loads nor a least-requests route needs in-flight counts: then nothing is counted.
     private readonly BackendLoads? _loads;
+    private readonly bool _bounded;
+    // Per route (position in the settings): its balancer, null for consistent-hash routes.
+    private readonly RouteBalancer?[] _balancers;
     private readonly IActorRef _edge;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _backends;
@@ -61,7 +68,9 @@ public sealed class HttpEdgeForwarder
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
-        _loads = settings.BalanceFactor == BoundedLoad.Off ? null : loads;
+        _bounded = settings.BalanceFactor != BoundedLoad.Off;
+        _loads = _bounded || settings.Routes.Any(r => r.Policy == BalancingPolicy.LeastRequests) ? loads : null;
+        _balancers = settings.Routes.Select(r => r.Policy == BalancingPolicy.ConsistentHash ? null : new RouteBalancer(r.Policy, circuits, loads)).ToArray();
         _edge = edge;
         _forwarder = forwarder;
         _backends = backends;
@@ -81,12 +90,17 @@ public sealed class HttpEdgeForwarder
         var ring = _ring.Current;
         if (!ring.HasOwners)
             return WriteError(context, StatusCodes.Status503ServiceUnavailable, "503 no backends in ring", null, null);
-        var key = _routes.KeyOf(context.Request);
+        var key = _routes.Match(context.Request, out var route);
         if (key is null)
             return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null, null);
         var candidates = ArrayPool<Backend?>.Shared.Rent(_candidates);
+        if (route >= 0 && _balancers[route] is { } balancer)
+        {
+            var picked = balancer.Candidates(ring, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
+            return Forward(context, key, candidates, picked, 0, PolicyDecisions[(int)balancer.Policy]);
+        }
         var count = Preference(ring, key, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
-        var (first, spilled) = _loads is null ? (0, false) : Balance(_loads, ring, candidates, count);
+        var (first, spilled) = _bounded ? Balance(_loads!, ring, candidates, count) : (0, false);
         return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision);
     }
 

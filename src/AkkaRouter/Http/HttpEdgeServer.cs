@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using Akka.Actor;
 using AkkaRouter.Configuration;
 using AkkaRouter.Membership;
@@ -6,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
@@ -46,7 +49,22 @@ public sealed class HttpEdgeServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             // A proxy does not cap bodies: the backend behind it decides what it accepts.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(address, settings.Listener.Port);
+            if (!settings.ListenerTls.Enabled)
+            {
+                kestrel.Listen(address, settings.Listener.Port);
+                return;
+            }
+            // TLS 1.2/1.3 from PEM files, reloaded on change; ALPN offers HTTP/2 to clients that ask for it.
+            var certificates = new Tls.PemCertificateSource(settings.ListenerTls, "HTTP edge");
+            kestrel.Listen(address, settings.Listener.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ServerCertificateSelector = (_, _) => certificates.Current,
+                });
+            });
         });
         var app = builder.Build();
         var backends = BackendConnections.Create(settings);

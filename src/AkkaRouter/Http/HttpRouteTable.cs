@@ -12,13 +12,19 @@ public sealed class HttpRouteTable
 
     /// <summary>The request's key, or null when routes are configured and none matches.</summary>
     /// <remarks>A matching route whose key source is absent from the request (no such header, parameter or cookie) keys on the path.</remarks>
-    public string? KeyOf(HttpRequest request)
+    public string? KeyOf(HttpRequest request) => Match(request, out _);
+
+    /// <summary>The request's key and the position of its route in the settings (-1 for the catch-all when no routes are configured); null when none matches.</summary>
+    public string? Match(HttpRequest request, out int matched)
     {
+        matched = -1;
         var path = request.Path.HasValue ? request.Path.Value! : "/";
         if (_routes.Length == 0)
             return path;
-        foreach (var route in _routes)
+        for (var position = 0; position < _routes.Length; position++)
         {
+            var route = _routes[position];
+            matched = position;
             if (route.Host.Length > 0 && !string.Equals(route.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase))
                 continue;
             if (route.Source == HttpKeySource.PathCapture)
@@ -41,6 +47,7 @@ public sealed class HttpRouteTable
             };
             return string.IsNullOrEmpty(key) ? path : key;
         }
+        matched = -1;
         return null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Security;
 using System.Net.Sockets;
 using AkkaRouter.Metrics;
 using AkkaRouter.Resp.Commands;
@@ -15,8 +16,16 @@ namespace AkkaRouter.Resp;
 /// buffer never exceeds the parser's limit, and no new request is read while replies are unsent,
 /// so a client that stops reading holds at most one batch of replies until the watchdog drops it.
 /// </remarks>
-internal sealed class RespConnection(Socket socket, RespClient client, RespCommandHandler handler, RespParser parser, RespBatchCounts counts)
+/// <remarks>With TLS (akka-router.resp.tls) the loop reads and writes through an <see cref="SslStream"/> once the
+/// handshake is done (within <see cref="HandshakeTimeout"/>); without it, straight on the socket.</remarks>
+internal sealed class RespConnection(Socket socket, RespClient client, RespCommandHandler handler, RespParser parser, RespBatchCounts counts,
+    Tls.PemCertificateSource? certificates = null)
 {
+    /// <summary>A client that has not finished its TLS handshake by then is disconnected.</summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private SslStream? _tls;
+
     private const int InitialBufferSize = 16 * 1024;
     private const int FlushThreshold = 64 * 1024;
 
@@ -43,11 +52,15 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
         var filled = 0;
         try
         {
+            if (certificates is not null)
+                _tls = await Handshake(certificates);
             while (!_draining)
             {
                 if (filled == buffer.Length)
                     buffer = Grow(buffer, filled);
-                var received = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None);
+                var received = _tls is null
+                    ? await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None)
+                    : await _tls.ReadAsync(buffer.AsMemory(filled));
                 if (received == 0)
                     break;
                 filled += received;
@@ -84,13 +97,16 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
                     Buffer.BlockCopy(buffer, offset, buffer, 0, filled);
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException
+                                       or IOException or System.Security.Authentication.AuthenticationException)
         {
-            // The peer reset the connection, or the server closed it (CLIENT KILL, watchdog, shutdown).
+            // The peer reset the connection, or the server closed it (CLIENT KILL, watchdog, shutdown),
+            // or a TLS client failed or did not finish its handshake.
         }
         finally
         {
             counts.Dispose();
+            _tls?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             try { socket.Shutdown(SocketShutdown.Both); }
             catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
@@ -102,13 +118,36 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
     {
         client.SendStartedTicks = Environment.TickCount64;
         var pending = output.WrittenMemory;
-        while (pending.Length > 0)
+        if (_tls is not null)
+            await _tls.WriteAsync(pending);
+        while (_tls is null && pending.Length > 0)
         {
             var sent = await socket.SendAsync(pending, SocketFlags.None);
             pending = pending[sent..];
         }
         client.SendStartedTicks = 0;
         output.ResetWrittenCount();
+    }
+
+    private async Task<SslStream> Handshake(Tls.PemCertificateSource source)
+    {
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(HandshakeTimeout);
+        try
+        {
+            await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = source.Current,
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                ClientCertificateRequired = false,
+            }, timeout.Token);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
     }
 
     // The parser rejects any frame larger than its limit before it is complete, so the buffer

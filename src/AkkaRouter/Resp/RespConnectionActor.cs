@@ -29,12 +29,13 @@ internal sealed class RespConnectionActor : ReceiveActor
     private readonly RouterMetrics _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats)
+    public RespConnectionActor(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats,
+        Tls.PemCertificateSource? certificates)
     {
         _registry = registry;
         _metrics = metrics;
         _client = new RespClient(id, socket.RemoteEndPoint, socket.LocalEndPoint, Self);
-        _connection = new RespConnection(socket, _client, handler, parser, new RespBatchCounts(stats));
+        _connection = new RespConnection(socket, _client, handler, parser, new RespBatchCounts(stats), certificates);
 
         Receive<Closed>(closed =>
         {
@@ -50,8 +51,9 @@ internal sealed class RespConnectionActor : ReceiveActor
         Receive<Drain>(_ => _connection.Drain());
     }
 
-    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats) =>
-        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser, metrics, stats));
+    internal static Props Props(Socket socket, long id, RespClientRegistry registry, RespCommandHandler handler, RespParser parser, RouterMetrics metrics, RespCommandStats stats,
+        Tls.PemCertificateSource? certificates) =>
+        Akka.Actor.Props.Create(() => new RespConnectionActor(socket, id, registry, handler, parser, metrics, stats, certificates));
 
     internal RespClient Client => _client;
 

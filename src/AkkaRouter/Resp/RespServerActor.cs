@@ -43,6 +43,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     private readonly RespClientRegistry _registry;
     private readonly RespCommandHandler _handler;
     private readonly RespParser _parser;
+    // The RESP port's certificate when akka-router.resp.tls is on (reloaded when its files change).
+    private readonly Tls.PemCertificateSource? _certificates;
     private readonly RespServerInfo _info;
     private readonly ListenerRegistry _listeners;
     private readonly RouterMetrics _metrics;
@@ -70,6 +72,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             MaxMultibulkLength = Math.Max(RespLimits.Default.MaxMultibulkLength, settings.MaxBulkLength + RespLimits.Default.MaxInlineLength),
         });
         _handler = new RespCommandHandler(ring, settings, registry, info);
+        _certificates = settings.ListenerTls.Enabled ? new Tls.PemCertificateSource(settings.ListenerTls, "RESP") : null;
 
         Receive<SocketAcceptor.Accepted>(a => OnAccepted(a.Socket));
         Receive<SocketAcceptor.Stopped>(f =>
@@ -145,7 +148,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         }
         _metrics.RespConnectionsTotal.WithLabels("accepted").Inc();
         var id = _registry.NextId();
-        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser, _metrics, _stats), $"client-{id}");
+        var child = Context.ActorOf(RespConnectionActor.Props(socket, id, _registry, _handler, _parser, _metrics, _stats, _certificates), $"client-{id}");
         Context.Watch(child);
         _connections++;
     }

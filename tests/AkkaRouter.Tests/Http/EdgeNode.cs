@@ -24,9 +24,11 @@ public sealed class EdgeNode : IAsyncDisposable
     public IPEndPoint Listener(string name) =>
         Node.Host.Services.GetRequiredService<ListenerRegistry>().Find(name) ?? throw new InvalidOperationException($"no {name} listener");
 
-    public static async Task<EdgeNode> Start(IEnumerable<string> backends, string hocon = "")
+    public static async Task<EdgeNode> Start(IEnumerable<string> backends, string hocon = "", IReadOnlyList<double>? weights = null)
     {
-        var list = string.Join(", ", backends.Select(b => $"{{ endpoint = \"{b}\" }}"));
+        var list = string.Join(", ", backends.Select((b, i) => weights is null
+            ? $"{{ endpoint = \"{b}\" }}"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{ endpoint = \"{b}\", weight = {weights[i]} }}")));
         var staticBackends = list.Length == 0 ? "[]" : $"[ {list} ]";
         var node = await InProcessNode.Start($$"""
             akka-router.static-backends = {{staticBackends}}

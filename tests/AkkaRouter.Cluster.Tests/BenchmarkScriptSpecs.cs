@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace AkkaRouter.Cluster.Tests;
+
+/// <summary>
+/// The side-by-side scripts under tests/AkkaRouter.Benchmarks run in their --smoke form, so none of
+/// them rots: each must start its peers and the router, check the response bytes and finish without
+/// an error. Their figures are not asserted here (they are measured by the full runs).
+/// </summary>
+public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
+{
+    private static string Repository
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "AkkaRouter.sln")))
+                directory = directory.Parent;
+            return directory?.FullName ?? throw new InvalidOperationException("AkkaRouter.sln not found above the test output");
+        }
+    }
+
+    [Fact(DisplayName = "rr-side-by-side.sh --smoke: the edge's round-robin, HAProxy and nginx answer the same bytes and a round runs without errors")]
+    public async Task Round_robin_side_by_side_smoke()
+    {
+        var script = Path.Combine(Repository, "tests", "AkkaRouter.Benchmarks", "rr-side-by-side.sh");
+        var info = new ProcessStartInfo("bash", [script, "--smoke"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The executable built beside the tests: the smoke run checks the script, not a fresh publish.
+        info.Environment["ROUTER_EXE"] = Path.Combine(AppContext.BaseDirectory, "akkarouter");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"rr-side-by-side.sh --smoke still running after 3 minutes:\n{await stdout}\n{await stderr}");
+        }
+        output.WriteLine(await stdout);
+        output.WriteLine(await stderr);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        Assert.Contains("router/haproxy (medians)", await stdout, StringComparison.Ordinal);
+        Assert.Contains("router/nginx (medians)", await stdout, StringComparison.Ordinal);
+    }
+}
