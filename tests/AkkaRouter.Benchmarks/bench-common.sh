@@ -64,3 +64,31 @@ publish_router() {
   fi
   [ -x "$router_exe" ] || { echo "$bench: $router_exe not built" >&2; exit 1; }
 }
+
+# start_nginx NAME WORKERS CONFIG-BODY: an nginx in the foreground with its files under $work/NAME and
+# CONFIG-BODY inside its http block; echoes the master pid. Requires nginx_bin.
+start_nginx() {
+  local name="$1" workers="$2" body="$3" dir="$work/$1"
+  mkdir -p "$dir/logs"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+worker_processes $workers;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  keepalive_requests 1000000;
+$body
+}
+CONF
+  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
+  echo $!
+}
+
+# to_ms LATENCY: wrk's latency (512.00us, 1.23ms, 1.01s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}

@@ -62,31 +62,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 publish_router
 
 # --- 2. three backends --------------------------------------------------------------------------
-start_nginx() {   # NAME CONFIG-BODY; echoes the master pid
-  local name="$1" body="$2" dir="$work/$1"
-  mkdir -p "$dir/logs"
-  cat >"$dir/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
-  keepalive_requests 1000000;
-$body
-}
-CONF
-  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
-  echo $!
-}
 backend_ports=()
 servers=""
 static=""
 for i in 1 2 3; do
   port="$(free_port)"; backend_ports+=("$port")
-  pids+=("$(start_nginx "backend-$i" "  server { listen 127.0.0.1:$port; location / { return 200 \"backend-$i\\n\"; } }")")
+  pids+=("$(start_nginx "backend-$i" 1 "  server { listen 127.0.0.1:$port; location / { return 200 \"backend-$i\\n\"; } }")")
   servers+="    server 127.0.0.1:$port;"$'\n'
   static+="    { endpoint = \"127.0.0.1:$port\" }"$'\n'
 done
@@ -94,7 +75,7 @@ for port in "${backend_ports[@]}"; do wait_for 10 "backend on $port" curl -sf "h
 
 # --- 3. front nginx -----------------------------------------------------------------------------
 nginx_port="$(free_port)"
-nginx_pid="$(start_nginx front "  upstream backends {
+nginx_pid="$(start_nginx front 1 "  upstream backends {
     hash \$request_uri consistent;
 $servers    keepalive 64;
   }
@@ -140,9 +121,6 @@ echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pi
 echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s) each; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 5. alternating runs ------------------------------------------------------------------------
-to_ms() {   # wrk latency like 512.00us / 1.23ms / 1.01s -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
-}
 results="$work/results.tsv"
 : >"$results"
 run_one() {   # NAME PORT ROUND PIDS...

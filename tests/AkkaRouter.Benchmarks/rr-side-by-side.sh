@@ -59,26 +59,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 publish_router
 
 # --- three backends: nginx answering a fixed body naming itself ---------------------------------
-start_nginx() {   # NAME WORKERS CONFIG-BODY; echoes the master pid
-  local name="$1" workers="$2" body="$3" dir="$work/$1"
-  mkdir -p "$dir/logs"
-  cat >"$dir/nginx.conf" <<CONF
-daemon off;
-worker_processes $workers;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-worker_rlimit_nofile 16384;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $dir; proxy_temp_path $dir; fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
-  keepalive_requests 1000000;
-$body
-}
-CONF
-  "$nginx_bin" -p "$dir" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
-  echo $!
-}
 backend_ports=()
 servers=""
 haproxy_servers=""
@@ -180,9 +160,6 @@ mapfile -t haproxy_procs < <(procs_of "$haproxy_pid")
 echo "== $("$nginx_bin" -v 2>&1 | sed 's/.*version: //'), $("$haproxy_bin" -v | head -1 | cut -d' ' -f1-3), akkarouter pid $router_pid ${ROUTER_ENV:+($ROUTER_ENV)}"
 echo "== $(nproc) cores; wrk -t2 -c$connections -d$duration --latency; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-to_ms() {
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
-}
 results="$work/results.tsv"
 : >"$results"
 failed=0
