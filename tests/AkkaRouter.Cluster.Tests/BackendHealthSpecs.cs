@@ -136,8 +136,10 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
         }
 
         // Every router went through the same sequence of rings: agreement at every step. Log lines arrive after
-        // the RESP answers that saw the ring, so first wait for every router to have logged the last one.
-        await Eventually.True(() => Cluster.Routers.All(r => r.Rings.Any(x => x.Checksum == steps[^1].Checksum)), Deadline, "every router logged the final ring");
+        // the RESP answers that saw the ring, so first wait for every router to have logged the last one since the
+        // restart (the final ring is the ring from before the crash: an earlier line with its checksum does not count).
+        await Eventually.True(() => Cluster.Routers.All(r => r.Rings.Any(x => x.At >= restarted && x.Checksum == steps[^1].Checksum)), Deadline,
+            "every router logged the final ring");
         var sequences = Cluster.Routers.Select(r => r.Rings.Where(x => x.At >= restarted).Select(x => x.Checksum).Distinct().ToArray()).ToArray();
         Assert.Equal(sequences[0], sequences[1]);
         Assert.Equal(steps.Select(s => s.Checksum).Skip(1), sequences[0].Where(c => steps.Any(s => s.Checksum == c)));

@@ -48,7 +48,7 @@ public class StaticHealthSpecs
         Assert.Equal("unhealthy", backends[dead].GetProperty("state").GetString());
         Assert.Equal("connection refused", backends[dead].GetProperty("reason").GetString());
 
-        var metrics = await node.Metrics();
+        var metrics = await node.WaitForMetrics(m => m.GetValueOrDefault(State(dead, "unhealthy")) == 1, "the dead backend's gauge says unhealthy");
         Assert.Equal(1, metrics[State(dead, "unhealthy")]);
         Assert.Equal(0, metrics[State(dead, "up")]);
         Assert.Equal(1, metrics[State(live.Endpoint, "up")]);
@@ -62,7 +62,7 @@ public class StaticHealthSpecs
         Assert.Equal(("1", ""), (back[dead].EffectiveWeight, back[dead].Reason));
         Assert.InRange(back[dead].Share, 0.3, 0.7);
         Assert.Equal(2L, await node.DbSize());
-        metrics = await node.Metrics();
+        metrics = await node.WaitForMetrics(m => m.GetValueOrDefault(State(dead, "up")) == 1, "the revived backend's gauge says up");
         Assert.Equal(1, metrics[State(dead, "up")]);
         Assert.Equal(0, metrics[State(dead, "unhealthy")]);
     }
@@ -86,7 +86,7 @@ public class StaticHealthSpecs
         var checks = backend.Seen.ToArray();
         Assert.True(checks.Length >= 2, $"{checks.Length} checks seen");
         Assert.All(checks, c => Assert.Equal(("GET", "/status/500", "akkarouter-health-check", "close"), (c.Method, c.Path, c.Headers["User-Agent"], c.Headers["Connection"])));
-        Assert.Equal(1, (await node.Metrics())[State(backend.Endpoint, "unhealthy")]);
+        await node.WaitForMetrics(m => m.GetValueOrDefault(State(backend.Endpoint, "unhealthy")) == 1, "the backend's gauge says unhealthy");
     }
 
     [Theory(DisplayName = "http check: 2xx and 3xx answers (redirects not followed) make the backend up")]
@@ -128,7 +128,7 @@ public class StaticHealthSpecs
         }
         Assert.Equal(2L, await node.DbSize());
 
-        var metrics = await node.Metrics();
+        var metrics = await node.WaitForMetrics(m => m.GetValueOrDefault(State(off, "unhealthy")) == 1, "the gauge of the backend off says unhealthy");
         Assert.Equal(1, metrics[State(off, "unhealthy")]);
         foreach (var kept in dead.Where(id => id != off))
             Assert.Equal((1.0, 0.0), (metrics[State(kept, "up")], metrics[State(kept, "unhealthy")]));

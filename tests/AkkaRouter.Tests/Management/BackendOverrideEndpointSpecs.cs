@@ -108,7 +108,8 @@ public class BackendOverrideEndpointSpecs
             if (before[i] != "10.0.0.1:8081")
                 Assert.Equal(before[i], whileDrained[i]);
         }
-        var metrics = await node.Metrics();
+        var metrics = await node.WaitForMetrics(m => m.GetValueOrDefault("akkarouter_backend_state{backend=\"cache-a\",state=\"draining\"}") == 1,
+            "cache-a's gauge says draining");
         Assert.Equal(1, metrics["akkarouter_backend_state{backend=\"cache-a\",state=\"draining\"}"]);
         Assert.Equal(0, metrics["akkarouter_backend_state{backend=\"cache-a\",state=\"up\"}"]);
 
@@ -142,8 +143,7 @@ public class BackendOverrideEndpointSpecs
         Assert.InRange(two["cache-b"].Share, 0.38, 0.48);
         Assert.InRange(two["cache-a"].Share, 0.10, 0.19);
         Assert.Equal(3L, await node.DbSize());
-        var metrics = await node.Metrics();
-        Assert.Equal(3, metrics["akkarouter_backend_effective_weight{backend=\"cache-c\"}"]);
+        await node.WaitForMetrics(m => m.GetValueOrDefault("akkarouter_backend_effective_weight{backend=\"cache-c\"}") == 3, "cache-c's weight gauge says 3");
     }
 
     [Fact(DisplayName = "A weight that is not a number from 0 to 100 (abc, -1, 101, NaN, none) answers 400 and changes nothing")]
@@ -193,6 +193,6 @@ public class BackendOverrideEndpointSpecs
             Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
         Assert.Equal(3, (await node.ApiRing()).Backends.Count);
-        Assert.Equal(1, (await node.Metrics())["akkarouter_backend_state{backend=\"cache-a\",state=\"up\"}"]);
+        await node.WaitForMetrics(m => m.GetValueOrDefault("akkarouter_backend_state{backend=\"cache-a\",state=\"up\"}") == 1, "cache-a's gauge says up");
     }
 }

@@ -148,6 +148,25 @@ public sealed class OperatedNode : IAsyncDisposable
         return last;
     }
 
+    /// <summary>
+    /// Waits until /metrics satisfies <paramref name="condition"/>; returns the metrics that did. The per-backend gauges
+    /// follow a ring change through the event stream, a moment after RING.NODES already answers from the new ring.
+    /// </summary>
+    public async Task<Dictionary<string, double>> WaitForMetrics(Func<Dictionary<string, double>, bool> condition, string what)
+    {
+        var last = new Dictionary<string, double>();
+        try
+        {
+            await EventuallyAsync.True(async () => condition(last = await Metrics()), Deadline, what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; akkarouter_backend_* was:\n  " +
+                string.Join("\n  ", last.Where(m => m.Key.StartsWith("akkarouter_backend_", StringComparison.Ordinal)).Select(m => $"{m.Key} {m.Value}")), e);
+        }
+        return last;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Management.Dispose();
