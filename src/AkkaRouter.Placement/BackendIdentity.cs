@@ -8,4 +8,8 @@ namespace AkkaRouter.Placement;
 /// <param name="Writer">Whose health reports count: a backend member's incarnation (so an entry left by a previous
 /// incarnation is never taken for the new one's verdict), or null for backends the health singleton checks.</param>
 /// <param name="HealthChecked">False when nothing checks this backend: it is up without a report.</param>
-public sealed record BackendIdentity(string Id, string Endpoint, string Zone, double Weight, string? Writer, bool HealthChecked);
+/// <param name="Service">The service whose ring it is on.</param>
+/// <param name="Srv">The SRV record it was discovered from: its priority group decides whether it serves, its weight is
+/// its configured weight (see <see cref="Discovery.SrvSelection"/>); null for members and static backends.</param>
+public sealed record BackendIdentity(string Id, string Endpoint, string Zone, double Weight, string? Writer, bool HealthChecked,
+    string Service = "default", Discovery.SrvRecord? Srv = null);

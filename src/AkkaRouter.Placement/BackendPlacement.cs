@@ -27,6 +27,7 @@ public static class BackendPlacement
         ArgumentNullException.ThrowIfNull(settings);
         var entries = identities.OrderBy(i => i.Id, StringComparer.Ordinal).Select(i => Evaluate(i, state)).ToList();
         KeepWithinUnhealthyLimit(entries, settings.MaxUnhealthyFraction);
+        ServeLowestSrvPriority(entries);
         var scope = settings.Affinity is { } affinity ? KeepToZone(entries, affinity) : AllBackends;
         return new PlacementDecision(entries.Select(e => e.ToBackend()).ToArray(), scope);
     }
@@ -46,11 +47,35 @@ public static class BackendPlacement
         return $"zone {affinity.Zone}";
     }
 
+    // RFC 2782 over the discovered backends: the lowest priority group with a backend that passes its checks serves,
+    // at the SRV weights' ratios; the others are on standby. Runs after the health guard, so a backend kept on by the
+    // guard counts as healthy, as it owns keys. An operator's weight override still wins over the SRV weight.
+    private static void ServeLowestSrvPriority(List<Entry> entries)
+    {
+        var srv = entries.Where(e => e.Identity.Srv is not null).ToList();
+        if (srv.Count == 0)
+            return;
+        var placed = Discovery.SrvSelection.Place(srv.Select(e => e.Identity.Srv!).ToArray(),
+            i => srv[i].State is BackendState.Up or BackendState.Warming);
+        for (var i = 0; i < srv.Count; i++)
+        {
+            var (entry, placement) = (srv[i], placed[i]);
+            if (!entry.HasWeightOverride)
+                entry.Configured = placement.RingWeight;
+            if (entry.State is not (BackendState.Up or BackendState.Warming))
+                continue;
+            if (!placement.Serving)
+                entry.Standby(placement.Reason);
+            else if (entry.Configured == 0)
+                entry.Standby($"{placement.Reason}: serves only while no weighted record of its group is healthy");
+        }
+    }
+
     private static Entry Evaluate(BackendIdentity identity, BackendStateTable state)
     {
         state.Overrides.TryGetValue(identity.Id, out var over);
         double configured = over?.Weight ?? identity.Weight;
-        var entry = new Entry(identity, configured);
+        var entry = new Entry(identity, configured, over?.Weight is not null);
         if (over is { Drained: true })
             return entry.As(BackendState.Draining, 0, over.Reason);
 
@@ -100,9 +125,13 @@ public static class BackendPlacement
         }
     }
 
-    private sealed class Entry(BackendIdentity identity, double configured)
+    private sealed class Entry(BackendIdentity identity, double configured, bool weightOverride)
     {
         public BackendIdentity Identity { get; } = identity;
+
+        public double Configured { get; set; } = configured;
+
+        public bool HasWeightOverride { get; } = weightOverride;
 
         public BackendState State { get; private set; }
 
@@ -124,7 +153,14 @@ public static class BackendPlacement
             return this;
         }
 
-        public bool OwnsKeys => Factor > 0 && RingSnapshot.PointsFor(EffectiveWeight(configured, Factor)) > 0;
+        public bool OwnsKeys => Factor > 0 && RingSnapshot.PointsFor(EffectiveWeight(Configured, Factor)) > 0;
+
+        public void Standby(string reason)
+        {
+            State = BackendState.Standby;
+            Factor = 0;
+            Reason = reason;
+        }
 
         // Keeps its state and reason for the backend's own health, but no points on this router's ring.
         public void OutsideZone(string reason)
@@ -141,7 +177,7 @@ public static class BackendPlacement
         }
 
         public Backend ToBackend() =>
-            new(Identity.Id, Identity.Endpoint, EffectiveWeight(configured, Factor), Identity.Zone, State, configured, Reason);
+            new(Identity.Id, Identity.Endpoint, EffectiveWeight(Configured, Factor), Identity.Zone, State, Configured, Reason, Identity.Service);
 
         // Rounded like the factor, so the effective weight (and the checksum over it) is the same on every node.
         private static double EffectiveWeight(double weight, double factor) =>

@@ -7,7 +7,10 @@ namespace AkkaRouter.Placement;
 /// The wire format of <see cref="BackendStateTable"/>, shared by every node: a format byte, then the health entries
 /// and the overrides, each a count followed by its entries. Integers are little-endian, strings length-prefixed UTF-8.
 /// Format 2 adds each health entry's score (a presence byte, then health, cache hit rate (NaN = none), zone cost,
-/// score and factor as doubles); format 1 is still read.
+/// score and factor as doubles); format 1 is still read. Format 3 adds the discovered sets after the overrides (source,
+/// version, writer, note, resolution time, then per backend id, endpoint, service, zone, SRV target, port, priority and
+/// weight); it is written only when there are discovered sets, so a cluster without discovery stays readable by
+/// routers that know format 2 only.
 /// </summary>
 /// <remarks>
 /// Entries a reader does not understand (a newer status, a bad weight) are skipped one by one with a warning, so a
@@ -16,13 +19,13 @@ namespace AkkaRouter.Placement;
 public static class BackendStateCodec
 {
     /// <summary>The format this build writes.</summary>
-    public const byte Format = 2;
+    public const byte Format = 3;
 
     public static byte[] Write(BackendStateTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
         var output = new Writer();
-        output.Byte(Format);
+        output.Byte(table.Discovered.Count > 0 ? Format : (byte)2);
         output.Int32(table.Health.Count);
         foreach (var (id, h) in table.Health)
         {
@@ -53,6 +56,29 @@ public static class BackendStateCodec
             output.Version(o.Version);
             output.String(o.Writer);
         }
+        if (table.Discovered.Count == 0)
+            return output.ToArray();
+        output.Int32(table.Discovered.Count);
+        foreach (var (source, set) in table.Discovered)
+        {
+            output.String(source);
+            output.Version(set.Version);
+            output.String(set.Writer);
+            output.String(set.Note);
+            output.Int64(set.ResolvedUnixMs);
+            output.Int32(set.Backends.Count);
+            foreach (var b in set.Backends)
+            {
+                output.String(b.Id);
+                output.String(b.Endpoint);
+                output.String(b.Service);
+                output.String(b.Zone);
+                output.String(b.Srv.Target);
+                output.Int32(b.Srv.Port);
+                output.Int32(b.Srv.Priority);
+                output.Int32(b.Srv.Weight);
+            }
+        }
         return output.ToArray();
     }
 
@@ -62,8 +88,8 @@ public static class BackendStateCodec
     {
         var input = new Reader(bytes);
         byte format = input.Byte();
-        if (format is not (1 or Format))
-            throw new FormatException($"backend state format {format} is unknown (this build reads formats 1 and {Format})");
+        if (format is not (1 or 2 or Format))
+            throw new FormatException($"backend state format {format} is unknown (this build reads formats 1 to {Format})");
         var table = BackendStateTable.Empty;
         int healthCount = input.Count();
         for (int i = 0; i < healthCount; i++)
@@ -101,8 +127,42 @@ public static class BackendStateCodec
             }
             table = table.WithOverride(id, new OperatorOverride((flags & 1) != 0, hasWeight ? weight : null, reason, version, writer));
         }
+        if (format >= 3)
+            table = ReadDiscovered(ref input, table, skipped);
         if (!input.AtEnd)
             throw new FormatException("backend state has trailing bytes");
+        return table;
+    }
+
+    private static BackendStateTable ReadDiscovered(ref Reader input, BackendStateTable table, ICollection<string>? skipped)
+    {
+        int sets = input.Count();
+        for (int i = 0; i < sets; i++)
+        {
+            string source = input.String();
+            var version = input.Version();
+            string writer = input.String();
+            string note = input.String();
+            long resolved = input.Int64();
+            int count = input.Count();
+            var backends = new List<Discovery.DiscoveredBackend>(count);
+            bool usable = source.Length > 0;
+            for (int j = 0; j < count; j++)
+            {
+                string id = input.String(), endpoint = input.String(), service = input.String(), zone = input.String(), target = input.String();
+                int port = input.Int32(), priority = input.Int32(), weight = input.Int32();
+                if (id.Length == 0 || endpoint.Length == 0 || service.Length == 0 || port is < 1 or > 65535 || priority is < 0 or > 65535 || weight is < 0 or > 65535)
+                    usable = false;
+                backends.Add(new Discovery.DiscoveredBackend(id, endpoint, service, zone, new Discovery.SrvRecord(target, port, priority, weight)));
+            }
+            // A set is used whole or not at all: half a set would move keys no other router moves.
+            if (!usable)
+            {
+                skipped?.Add($"discovered set '{source}' ({count} backends)");
+                continue;
+            }
+            table = table.WithDiscovered(source, new Discovery.DiscoveredSet(backends, note, resolved, version, writer));
+        }
         return table;
     }
 
@@ -171,6 +231,8 @@ public static class BackendStateCodec
         }
 
         public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 
         public double Double() => BitConverter.Int64BitsToDouble(Int64());
 

@@ -16,15 +16,45 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
 {
     private BackendStateTable(
         ImmutableSortedDictionary<string, HealthReport> health,
-        ImmutableSortedDictionary<string, OperatorOverride> overrides)
+        ImmutableSortedDictionary<string, OperatorOverride> overrides,
+        ImmutableSortedDictionary<string, Discovery.DiscoveredSet> discovered)
     {
         Health = health;
         Overrides = overrides;
+        Discovered = discovered;
     }
 
     public static BackendStateTable Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, HealthReport>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, OperatorOverride>(StringComparer.Ordinal));
+        ImmutableSortedDictionary.Create<string, OperatorOverride>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Discovery.DiscoveredSet>(StringComparer.Ordinal));
+
+    /// <summary>Backend sets found by discovery, by source (e.g. <c>dns-srv:_cache._tcp.example</c>).</summary>
+    public ImmutableSortedDictionary<string, Discovery.DiscoveredSet> Discovered { get; }
+
+    /// <summary>The table with <paramref name="set"/> merged into source <paramref name="source"/>'s entry.</summary>
+    public BackendStateTable WithDiscovered(string source, Discovery.DiscoveredSet set) =>
+        Discovered.TryGetValue(source, out var current) && !Wins(set, current)
+            ? this
+            : new BackendStateTable(Health, Overrides, Discovered.SetItem(source, set));
+
+    /// <summary>Whether <paramref name="candidate"/> replaces <paramref name="current"/> in a merge.</summary>
+    public static bool Wins(Discovery.DiscoveredSet candidate, Discovery.DiscoveredSet current)
+    {
+        int order = candidate.Version.CompareTo(current.Version);
+        if (order == 0)
+            order = string.CompareOrdinal(candidate.Writer, current.Writer);
+        if (order == 0)
+            order = candidate.ResolvedUnixMs.CompareTo(current.ResolvedUnixMs);
+        if (order == 0)
+            order = string.CompareOrdinal(candidate.Note, current.Note);
+        if (order == 0)
+            order = string.CompareOrdinal(Describe(candidate), Describe(current));
+        return order > 0;
+    }
+
+    private static string Describe(Discovery.DiscoveredSet set) =>
+        string.Join("|", set.Backends.Select(b => $"{b.Id},{b.Endpoint},{b.Service},{b.Zone},{b.Srv.Priority},{b.Srv.Weight}"));
 
     /// <summary>Health entries by ring id.</summary>
     public ImmutableSortedDictionary<string, HealthReport> Health { get; }
@@ -36,13 +66,13 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
     public BackendStateTable WithHealth(string id, HealthReport report) =>
         Health.TryGetValue(id, out var current) && !Wins(report, current)
             ? this
-            : new BackendStateTable(Health.SetItem(id, report), Overrides);
+            : new BackendStateTable(Health.SetItem(id, report), Overrides, Discovered);
 
     /// <summary>The table with <paramref name="entry"/> merged into backend <paramref name="id"/>'s override.</summary>
     public BackendStateTable WithOverride(string id, OperatorOverride entry) =>
         Overrides.TryGetValue(id, out var current) && !Wins(entry, current)
             ? this
-            : new BackendStateTable(Health, Overrides.SetItem(id, entry));
+            : new BackendStateTable(Health, Overrides.SetItem(id, entry), Discovered);
 
     /// <summary>Per entry, the winning write of either table.</summary>
     public BackendStateTable Merge(BackendStateTable other)
@@ -53,6 +83,8 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
             result = result.WithHealth(id, report);
         foreach (var (id, entry) in other.Overrides)
             result = result.WithOverride(id, entry);
+        foreach (var (source, set) in other.Discovered)
+            result = result.WithDiscovered(source, set);
         return result;
     }
 
@@ -103,6 +135,8 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
         && (ReferenceEquals(this, other)
             || (Health.Count == other.Health.Count
                 && Overrides.Count == other.Overrides.Count
+                && Discovered.Count == other.Discovered.Count
+                && Discovered.All(e => other.Discovered.TryGetValue(e.Key, out var o) && o.Equals(e.Value))
                 && Health.All(e => other.Health.TryGetValue(e.Key, out var o) && o.Equals(e.Value))
                 && Overrides.All(e => other.Overrides.TryGetValue(e.Key, out var o) && o.Equals(e.Value))));
 
@@ -110,5 +144,5 @@ public sealed class BackendStateTable : IEquatable<BackendStateTable>
 
     public override int GetHashCode() => HashCode.Combine(Health.Count, Overrides.Count);
 
-    public override string ToString() => $"BackendStateTable({Health.Count} health entries, {Overrides.Count} overrides)";
+    public override string ToString() => $"BackendStateTable({Health.Count} health entries, {Overrides.Count} overrides, {Discovered.Count} discovered sets)";
 }

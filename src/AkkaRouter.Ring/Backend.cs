@@ -18,9 +18,12 @@ public sealed class Backend : IEquatable<Backend>
     /// <param name="state">Default: <see cref="BackendState.Up"/>, or <see cref="BackendState.Draining"/> for weight 0.</param>
     /// <param name="configuredWeight">The weight before health, slow start and overrides; default: <paramref name="weight"/>.</param>
     /// <param name="reason">Why the backend is not plainly up (a failed check, an override), else empty.</param>
+    /// <param name="service">The service whose ring the backend is on; informational on a snapshot (each service has its own ring).</param>
     public Backend(string id, string endpoint, double weight = 1.0, string zone = "",
-        BackendState? state = null, double? configuredWeight = null, string reason = "")
+        BackendState? state = null, double? configuredWeight = null, string reason = "", string service = DefaultService)
     {
+        ArgumentNullException.ThrowIfNull(service);
+        Service = service;
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(zone);
@@ -37,7 +40,13 @@ public sealed class Backend : IEquatable<Backend>
         ZoneUtf8 = Encoding.UTF8.GetBytes(zone);
     }
 
+    /// <summary>The service of backends that name none.</summary>
+    public const string DefaultService = "default";
+
     public string Id { get; }
+
+    /// <summary>The service whose ring the backend is on.</summary>
+    public string Service { get; }
 
     public string Endpoint { get; }
 
@@ -75,7 +84,8 @@ public sealed class Backend : IEquatable<Backend>
                 && string.Equals(Zone, other.Zone, StringComparison.Ordinal)
                 && State == other.State
                 && ConfiguredWeight.Equals(other.ConfiguredWeight)
-                && string.Equals(Reason, other.Reason, StringComparison.Ordinal)));
+                && string.Equals(Reason, other.Reason, StringComparison.Ordinal)
+                && string.Equals(Service, other.Service, StringComparison.Ordinal)));
 
     public override bool Equals(object? obj) => Equals(obj as Backend);
 
@@ -83,5 +93,5 @@ public sealed class Backend : IEquatable<Backend>
     public override int GetHashCode() => HashCode.Combine(Id, Endpoint, Weight, Zone);
 
     public override string ToString() =>
-        $"{Id} -> {Endpoint} ({State.Name()}, w={Weight}{(ConfiguredWeight.Equals(Weight) ? "" : $"/{ConfiguredWeight}")}{(Zone.Length == 0 ? "" : $", zone={Zone}")})";
+        $"{Id} -> {Endpoint} ({State.Name()}, w={Weight}{(ConfiguredWeight.Equals(Weight) ? "" : $"/{ConfiguredWeight}")}{(Zone.Length == 0 ? "" : $", zone={Zone}")}{(Service == DefaultService ? "" : $", service={Service}")})";
 }

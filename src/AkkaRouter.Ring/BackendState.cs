@@ -14,6 +14,9 @@ public enum BackendState : byte
 
     /// <summary>An operator drained it, or its weight is 0: owns no keys.</summary>
     Draining = 3,
+
+    /// <summary>Healthy, but in an SRV priority group that serves only while no lower group has a healthy backend: owns no keys.</summary>
+    Standby = 4,
 }
 
 /// <summary>Wire names of <see cref="BackendState"/>, as RING.NODES, `ring show` and /api/ring print them.</summary>
@@ -25,6 +28,7 @@ public static class BackendStates
         BackendState.Warming => "warming",
         BackendState.Unhealthy => "unhealthy",
         BackendState.Draining => "draining",
+        BackendState.Standby => "standby",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 }

@@ -1,3 +1,4 @@
+using AkkaRouter.Placement.Discovery;
 using System.Diagnostics;
 
 namespace AkkaRouter.Placement.Tests;
@@ -56,7 +57,59 @@ public class BackendStateCodecSpecs
             .Override("c", 2, 7.25, "", 5, 6, "r")
             .ToArray();
         Assert.Equal(expected, BackendStateCodec.Write(table));
-        Assert.Equal(BackendStateCodec.Format, BackendStateCodec.Write(BackendStateTable.Empty)[0]);
+        // Without discovered sets the frame stays format 2, readable by routers that know no later format.
+        Assert.Equal(2, BackendStateCodec.Write(BackendStateTable.Empty)[0]);
+    }
+
+    [Fact(DisplayName = "Format 3 appends the discovered sets (source, version, writer, note, time, then each backend with its SRV record) and reads back equal")]
+    public void Discovered_sets_layout()
+    {
+        var set = new DiscoveredSet(
+            [new DiscoveredBackend("b1.svc:8081", "127.0.0.11:8081", "images", "z", new SrvRecord("b1.svc", 8081, 0, 30))],
+            "kept", 99, new StateVersion(4, 2), "dns");
+        var table = BackendStateTable.Empty.WithDiscovered("dns-srv:_c._tcp.svc", set);
+        byte[] expected = new FrameBuilder()
+            .Byte(3)
+            .Int32(0)
+            .Int32(0)
+            .Int32(1)
+            .String("dns-srv:_c._tcp.svc").Int64(4).Int64(2).String("dns").String("kept").Int64(99)
+            .Int32(1)
+            .String("b1.svc:8081").String("127.0.0.11:8081").String("images").String("z").String("b1.svc").Int32(8081).Int32(0).Int32(30)
+            .ToArray();
+        Assert.Equal(expected, BackendStateCodec.Write(table));
+        Assert.Equal(BackendStateCodec.Format, expected[0]);
+        Assert.Equal(table, BackendStateCodec.Read(expected));
+    }
+
+    [Fact(DisplayName = "A discovered set with an impossible record (port 0) is skipped whole and named; the rest of the frame is read")]
+    public void Bad_discovered_set_is_skipped()
+    {
+        byte[] frame = new FrameBuilder()
+            .Byte(3).Int32(1).Health("a", 0, 1).Byte(0).Int32(0)
+            .Int32(1)
+            .String("dns-srv:x").Int64(1).Int64(0).String("dns").String("").Int64(1)
+            .Int32(2)
+            .String("b1:1").String("127.0.0.1:1").String("default").String("").String("b1").Int32(1).Int32(0).Int32(1)
+            .String("b2:0").String("127.0.0.1:0").String("default").String("").String("b2").Int32(0).Int32(0).Int32(1)
+            .ToArray();
+        var skipped = new List<string>();
+        var table = BackendStateCodec.Read(frame, skipped);
+        Assert.Empty(table.Discovered);
+        Assert.Single(table.Health);
+        Assert.Equal(["discovered set 'dns-srv:x' (2 backends)"], skipped);
+    }
+
+    [Fact(DisplayName = "Merging discovered sets keeps, per source, the higher version whatever the order")]
+    public void Discovered_merge()
+    {
+        DiscoveredSet Set(long sequence, int weight) => new(
+            [new DiscoveredBackend("b:1", "127.0.0.1:1", "default", "", new SrvRecord("b", 1, 0, weight))], "", sequence, new StateVersion(1, sequence), "dns");
+        var older = BackendStateTable.Empty.WithDiscovered("s", Set(1, 10));
+        var newer = BackendStateTable.Empty.WithDiscovered("s", Set(2, 20));
+        Assert.Equal(20, older.Merge(newer).Discovered["s"].Backends[0].Srv.Weight);
+        Assert.Equal(20, newer.Merge(older).Discovered["s"].Backends[0].Srv.Weight);
+        Assert.Equal(older.Merge(newer), newer.Merge(older));
     }
 
     [Fact(DisplayName = "Format 2 carries each health entry's score (cache hit rate absent as NaN); format 1 frames are still read, without scores")]
@@ -86,7 +139,7 @@ public class BackendStateCodecSpecs
 
     [Theory(DisplayName = "A frame of an unknown format is refused with FormatException")]
     [InlineData((byte)0)]
-    [InlineData((byte)3)]
+    [InlineData((byte)4)]
     [InlineData((byte)255)]
     public void Unknown_format(byte format)
     {

@@ -50,8 +50,10 @@ public enum HttpKeySource
 /// <param name="Host">Matches the Host header without its port, case-insensitively; empty matches any host.</param>
 /// <param name="KeyName">Capture group, header, query parameter or cookie name (empty for Path and ClientAddress).</param>
 /// <param name="Policy">How the route picks a backend: the key's owner (consistent-hash, the default) or a balancing policy.</param>
+/// <param name="Service">The service whose backends the route uses.</param>
 public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName,
-    AkkaRouter.Placement.Balancing.BalancingPolicy Policy = AkkaRouter.Placement.Balancing.BalancingPolicy.ConsistentHash);
+    AkkaRouter.Placement.Balancing.BalancingPolicy Policy = AkkaRouter.Placement.Balancing.BalancingPolicy.ConsistentHash,
+    string Service = AkkaRouter.Ring.Backend.DefaultService);
 
 /// <summary>Per-backend circuit breaker of the HTTP edge.</summary>
 /// <param name="FailureThreshold">Consecutive failures that open the circuit.</param>
@@ -115,6 +117,7 @@ public sealed record SignalSettings(string Url, TimeSpan Interval, TimeSpan Wind
 /// <summary>The service instance a backend node fronts and how it is placed on the ring.</summary>
 public sealed record NodeSettings(
     string ServiceEndpoint,
+    string Service,
     string Id,
     string Zone,
     double Weight,
@@ -164,6 +167,6 @@ public sealed record RouterSettings(
 
     /// <summary>What this node puts on the ring, or null when it is not a backend.</summary>
     public Backend? Advertised => IsBackend
-        ? new Backend(Node.Id, Node.ServiceEndpoint, Node.Weight, Node.Zone)
+        ? new Backend(Node.Id, Node.ServiceEndpoint, Node.Weight, Node.Zone, service: Node.Service)
         : null;
 }

@@ -30,6 +30,7 @@ public static class RouterSettingsReader
         var id = ReadString(config, "akka-router.node.id");
         var node = new NodeSettings(
             ServiceEndpoint: endpoint,
+            Service: ReadService(config, "akka-router.node.service"),
             Id: id.Length > 0 ? id : endpoint,
             Zone: ReadString(config, "akka-router.node.zone"),
             Weight: ReadWeight(config, "akka-router.node.weight"),
@@ -195,8 +196,20 @@ public static class RouterSettingsReader
             if (!ids.Add(id))
                 throw new ConfigurationError(itemKey, $"duplicate backend id '{id}'");
             var weight = item.HasPath("weight") ? ReadWeight(item, "weight", itemKey + ".weight") : 1.0;
-            return new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone"));
+            return new Backend(id, endpoint, weight, ReadString(item, "zone", itemKey + ".zone"), service: ReadService(item, "service", itemKey + ".service"));
         });
+    }
+
+    /// <summary>A service name: empty means <c>default</c>; letters, digits, '.', '_' and '-', at most 64 characters.</summary>
+    internal static string ReadService(Config config, string path, string? key = null)
+    {
+        key ??= path;
+        var name = ReadString(config, path, key);
+        if (name.Length == 0)
+            return Backend.DefaultService;
+        if (name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            throw new ConfigurationError(key, $"'{name}' is not a service name (letters, digits, '.', '_' and '-', at most 64 characters)");
+        return name;
     }
 
     // A list of objects, each read with its own key ("akka-router.x[2]") so errors name the entry.
@@ -300,7 +313,8 @@ public static class RouterSettingsReader
             var policy = policyText.Length == 0 ? Placement.Balancing.BalancingPolicy.ConsistentHash
                 : Placement.Balancing.BalancingPolicies.Parse(policyText)
                   ?? throw new ConfigurationError(itemKey + ".policy", $"unknown policy '{policyText}' (known: {string.Join(", ", Placement.Balancing.BalancingPolicies.Names)})");
-            return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name, policy);
+            return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name, policy,
+                ReadService(item, "service", itemKey + ".service"));
         });
 
     private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)

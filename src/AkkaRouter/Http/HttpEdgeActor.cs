@@ -67,7 +67,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         _listeners = listeners;
 
         ReceiveAsync<Bind>(_ => OnBind());
-        Receive<RingChanged>(changed => SyncCircuits(changed.Current));
+        Receive<RingChanged>(_ => SyncCircuits());
         Receive<CircuitChanged>(changed => OnCircuitChanged(changed.State));
         Receive<BackendOutcome>(outcome =>
         {
@@ -97,7 +97,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe<RingChanged>(Self);
-        SyncCircuits(_ring.Current);
+        SyncCircuits();
     }
 
     protected override void PostStop()
@@ -133,9 +133,10 @@ public sealed class HttpEdgeActor : ReceiveActor
         _stopped = _server.StopAsync(drainTimeout);
     }
 
-    private void SyncCircuits(RingSnapshot ring)
+    // One circuit per endpoint on any service's ring.
+    private void SyncCircuits()
     {
-        var endpoints = new HashSet<string>(ring.Backends.Select(b => b.Endpoint), StringComparer.Ordinal);
+        var endpoints = new HashSet<string>(_ring.Services.SelectMany(s => s.Current.Backends).Select(b => b.Endpoint), StringComparer.Ordinal);
         _loads.Track(endpoints);
         foreach (var gone in _supervisors.Keys.Where(e => !endpoints.Contains(e)).ToList())
         {

@@ -53,6 +53,8 @@ public sealed class HttpEdgeForwarder
     private readonly bool _bounded;
     // Per route (position in the settings): its balancer, null for consistent-hash routes.
     private readonly RouteBalancer?[] _balancers;
+    // Per route (position in the settings): the ring of its service; requests no route names use the default's.
+    private readonly ServiceRing[] _routeRings;
     private readonly IActorRef _edge;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _backends;
@@ -70,6 +72,7 @@ public sealed class HttpEdgeForwarder
         _circuits = circuits;
         _bounded = settings.BalanceFactor != BoundedLoad.Off;
         _loads = _bounded || settings.Routes.Any(r => r.Policy == BalancingPolicy.LeastRequests) ? loads : null;
+        _routeRings = settings.Routes.Select(r => ring.Service(r.Service)).ToArray();
         _balancers = settings.Routes.Select(r => r.Policy == BalancingPolicy.ConsistentHash ? null : new RouteBalancer(r.Policy, circuits, loads)).ToArray();
         _edge = edge;
         _forwarder = forwarder;
@@ -87,12 +90,14 @@ public sealed class HttpEdgeForwarder
     /// <summary>Forwards one request, or answers it with a one-line plain-text error.</summary>
     public Task Handle(HttpContext context)
     {
-        var ring = _ring.Current;
-        if (!ring.HasOwners)
-            return WriteError(context, StatusCodes.Status503ServiceUnavailable, "503 no backends in ring", null, null);
         var key = _routes.Match(context.Request, out var route);
         if (key is null)
             return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null, null);
+        var service = route >= 0 ? _routeRings[route] : _ring.Default;
+        var ring = service.Current;
+        if (!ring.HasOwners)
+            return WriteError(context, StatusCodes.Status503ServiceUnavailable,
+                ReferenceEquals(service, _ring.Default) ? "503 no backends in ring" : $"503 no backends in the ring of service {service.Name}", null, null);
         var candidates = ArrayPool<Backend?>.Shared.Rent(_candidates);
         if (route >= 0 && _balancers[route] is { } balancer)
         {

@@ -12,16 +12,35 @@ public static class ManagementApi
 {
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
+    /// <summary>
+    /// The default service's ring at the top level (as before services existed), and every service's ring, the default
+    /// first, under "services".
+    /// </summary>
     public static void WriteRing(Utf8JsonWriter json, RingView ring)
     {
-        var snapshot = ring.Current;
-        var shares = snapshot.Shares();
         json.WriteStartObject();
+        WriteServiceRing(json, ring.Default);
+        json.WriteStartArray("services");
+        foreach (var service in ring.Services)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", service.Name);
+            WriteServiceRing(json, service);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteServiceRing(Utf8JsonWriter json, ServiceRing service)
+    {
+        var snapshot = service.Current;
+        var shares = snapshot.Shares();
         json.WriteNumber("version", snapshot.Version);
         json.WriteString("checksum", snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
         json.WriteNumber("members", snapshot.Count);
         json.WriteNumber("owners", snapshot.OwnerCount);
-        json.WriteString("placement", ring.Scope);
+        json.WriteString("placement", service.Scope);
         json.WriteNumber("points", snapshot.PointCount);
         json.WriteStartArray("backends");
         foreach (var backend in snapshot.Backends)
@@ -29,7 +48,7 @@ public static class ManagementApi
             json.WriteStartObject();
             json.WriteString("id", backend.Id);
             json.WriteString("endpoint", backend.Endpoint);
-            json.WriteString("service", BackendFields.DefaultService);
+            json.WriteString("service", backend.Service);
             json.WriteString("zone", backend.Zone);
             json.WriteString("state", backend.State.Name());
             json.WriteNumber("weight", backend.ConfiguredWeight);
@@ -40,7 +59,6 @@ public static class ManagementApi
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteEndObject();
     }
 
     public static void WriteCluster(Utf8JsonWriter json, ActorSystem system)

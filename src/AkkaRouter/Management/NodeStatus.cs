@@ -19,7 +19,7 @@ public sealed class NodeStatus(ActorSystem system, RouterSettings settings, Ring
             return (false, $"member status is {self.Status}, not Up");
         if (CoordinatedShutdown.Get(system).ShutdownReason is not null)
             return (false, "shutting down");
-        if (settings.IsRouter && !ring.Current.HasOwners)
+        if (settings.IsRouter && !ring.Services.Any(s => s.Current.HasOwners))
             return (false, "ring has no backends");
         return (true, "ready");
     }

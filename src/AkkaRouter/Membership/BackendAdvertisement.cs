@@ -20,6 +20,7 @@ public static class BackendAdvertisement
     private const string EndpointRole = RolePrefix + "endpoint=";
     private const string ZoneRole = RolePrefix + "zone=";
     private const string WeightRole = RolePrefix + "weight=";
+    private const string ServiceRole = RolePrefix + "service=";
 
     /// <summary>The roles that advertise <paramref name="backend"/>.</summary>
     public static IEnumerable<string> ToRoles(Backend backend)
@@ -28,6 +29,9 @@ public static class BackendAdvertisement
         yield return EndpointRole + backend.Endpoint;
         yield return ZoneRole + backend.Zone;
         yield return WeightRole + backend.Weight.ToString("R", CultureInfo.InvariantCulture);
+        // Only when not the default, so members of earlier versions (which advertise none) read the same.
+        if (backend.Service != Backend.DefaultService)
+            yield return ServiceRole + backend.Service;
     }
 
     /// <summary>The backend a member advertises, or null if it is not a backend or advertises nothing usable.</summary>
@@ -35,20 +39,21 @@ public static class BackendAdvertisement
     {
         if (!member.HasRole(Configuration.NodeRoles.Backend))
             return null;
-        string? id = null, endpoint = null, zone = "";
+        string? id = null, endpoint = null, zone = "", service = Backend.DefaultService;
         var weight = 1.0;
         foreach (var role in member.Roles)
         {
             if (role.StartsWith(IdRole, StringComparison.Ordinal)) id = role[IdRole.Length..];
             else if (role.StartsWith(EndpointRole, StringComparison.Ordinal)) endpoint = role[EndpointRole.Length..];
             else if (role.StartsWith(ZoneRole, StringComparison.Ordinal)) zone = role[ZoneRole.Length..];
+            else if (role.StartsWith(ServiceRole, StringComparison.Ordinal)) service = role[ServiceRole.Length..];
             else if (role.StartsWith(WeightRole, StringComparison.Ordinal)
                      && !double.TryParse(role.AsSpan(WeightRole.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out weight))
                 return null;
         }
         // A member advertising something this node would refuse in its own configuration (another
         // version, hand-edited roles) stays off the ring rather than breaking every update.
-        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(endpoint) || !double.IsFinite(weight) || weight < 0 || weight > RingSnapshot.MaxWeight)
+        if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(endpoint) || service.Length == 0 || !double.IsFinite(weight) || weight < 0 || weight > RingSnapshot.MaxWeight)
             return null;
         try
         {
@@ -58,7 +63,7 @@ public static class BackendAdvertisement
         {
             return null;
         }
-        return new Backend(id, endpoint, weight, zone);
+        return new Backend(id, endpoint, weight, zone, service: service);
     }
 
     /// <summary>Roles as an operator wants to read them: without the advertisement entries.</summary>

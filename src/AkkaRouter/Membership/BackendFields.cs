@@ -6,7 +6,7 @@ namespace AkkaRouter.Membership;
 public static class BackendFields
 {
     /// <summary>The service of every backend until services are configurable.</summary>
-    public const string DefaultService = "default";
+    public const string DefaultService = Ring.Backend.DefaultService;
 
     /// <summary>A weight with up to four decimals, invariant culture ("1", "0.2", "0.4667").</summary>
     public static string Weight(double weight) => weight.ToString("0.####", CultureInfo.InvariantCulture);

@@ -38,7 +38,9 @@ public sealed class MembershipObserver : ReceiveActor
         });
         Receive<RingChanged>(e =>
         {
-            SetRingGauges(e.Current);
+            // The ring gauges describe the default service's ring; the per-backend gauges cover every service.
+            if (e.Service == RingView.DefaultService)
+                SetRingGauges(e.Current);
             metrics.SetBackends(e.Current, e.Previous);
             metrics.RingChanges.Inc();
             metrics.RingKeysMoved.Observe(e.Movement.MovedFraction);

@@ -27,7 +27,6 @@ public sealed class RingActor : ReceiveActor
     private readonly PlacementSettings _placement;
     private readonly Dictionary<UniqueAddress, Member> _members = new();
     private BackendStateTable _state = BackendStateTable.Empty;
-    private string _scope = BackendPlacement.AllBackends;
     private readonly HashSet<UniqueAddress> _unreachable = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -86,41 +85,65 @@ public sealed class RingActor : ReceiveActor
 
     private void Update(string reason)
     {
-        var previous = _view.Current;
+        var decisions = DesiredBackends();
+        // Every service this node knows gets a ring, the default first: one whose backends are all gone gets an empty one.
+        foreach (var name in decisions.Keys)
+            _view.Service(name);
+        foreach (var service in _view.Services)
+        {
+            var decision = decisions.GetValueOrDefault(service.Name) ?? new PlacementDecision([], BackendPlacement.AllBackends);
+            Update(service, decision, reason);
+        }
+    }
+
+    private void Update(ServiceRing service, PlacementDecision decision, string reason)
+    {
+        var previous = service.Current;
         RingSnapshot next;
         try
         {
-            next = previous.Apply(DesiredBackends(), _placement.Fingerprint);
+            next = previous.Apply(decision.Backends, _placement.Fingerprint);
         }
         catch (ArgumentException e)
         {
             // Advertisements are validated on the way in; this keeps the last good ring if one slips through.
-            _log.Error(e, "Ring not updated ({Reason}): {Problem}", reason, e.Message);
+            _log.Error(e, "Ring of service {Service} not updated ({Reason}): {Problem}", service.Name, reason, e.Message);
             return;
         }
         if (ReferenceEquals(next, previous))
             return;
-        _view.Publish(next);
+        service.Publish(next);
         // After the ring: the scope never names a set the published ring does not place among yet.
-        PublishScope();
+        PublishScope(service, decision.Scope);
         var movement = RingDiff.Compare(previous, next);
         if (next.IsEmpty && CannotSeeMajority())
             reason += "; a majority of the cluster is unreachable: lookups are refused until it is reachable again or this node is downed";
-        _log.Info("Ring v{RingVersion}: {BackendCount} backends, {OwnerCount} owning keys, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
-            next.Version, next.Count, next.OwnerCount, next.Checksum, movement.MovedFraction, reason);
+        // The default service's line keeps its form ("Ring vN: ..."), which operators and tools follow.
+        if (service.Name == RingView.DefaultService)
+            _log.Info("Ring v{RingVersion}: {BackendCount} backends, {OwnerCount} owning keys, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
+                next.Version, next.Count, next.OwnerCount, next.Checksum, movement.MovedFraction, reason);
+        else
+            _log.Info("Service {Service} ring v{RingVersion}: {BackendCount} backends, {OwnerCount} owning keys, checksum {RingChecksum:x16}, {KeysMoved:P2} of keys moved ({Reason})",
+                new object[] { service.Name, next.Version, next.Count, next.OwnerCount, next.Checksum, movement.MovedFraction, reason });
         foreach (var kept in next.Backends.Where(b => b.State == BackendState.Up && b.Reason.Length > 0 && previous.Backends.All(p => p.Id != b.Id || p.Reason != b.Reason)))
             _log.Warning("Backend {BackendId} {Reason}", kept.Id, kept.Reason);
-        Context.System.EventStream.Publish(new RingChanged(previous, next, movement, reason));
+        Context.System.EventStream.Publish(new RingChanged(previous, next, movement, reason, service.Name));
     }
 
-    private IEnumerable<Backend> DesiredBackends()
+    // Per service: its backends placed by BackendPlacement (health guard, SRV priority groups and zone affinity apply
+    // within each service).
+    private Dictionary<string, PlacementDecision> DesiredBackends()
     {
+        var decisions = new Dictionary<string, PlacementDecision>(StringComparer.Ordinal);
         if (CannotSeeMajority())
-            return [];
+            return decisions;
         var byId = new Dictionary<string, BackendIdentity>(StringComparer.Ordinal);
         foreach (var backend in _staticBackends)
-            byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight, Writer: null, _placement.StaticBackendsChecked);
-        // Members win over a static entry of the same id. Where two live members advertise one id
+            byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight, Writer: null, _placement.StaticBackendsChecked, backend.Service);
+        foreach (var discovered in _state.Discovered.Values.SelectMany(set => set.Backends))
+            byId.TryAdd(discovered.Id, new BackendIdentity(discovered.Id, discovered.Endpoint, discovered.Zone, 1.0, Writer: null, _placement.StaticBackendsChecked,
+                discovered.Service, discovered.Srv));
+        // Members win over a static or discovered entry of the same id. Where two live members advertise one id
         // (a restarted instance whose old incarnation is not yet removed), the youngest wins: the
         // leader assigns up-numbers, so every router sees the same ones and picks the same member,
         // and it is the new incarnation that gets the keys. Only that incarnation's own health
@@ -136,22 +159,23 @@ public sealed class RingActor : ReceiveActor
                 continue;
             memberIds[backend.Id] = member;
             byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight,
-                ReplicatedBackendState.WriterName(member.UniqueAddress), HealthChecked: true);
+                ReplicatedBackendState.WriterName(member.UniqueAddress), HealthChecked: true, backend.Service);
         }
-        var decision = BackendPlacement.Decide(byId.Values, _state, _placement);
-        _scope = decision.Scope;
-        return decision.Backends;
+        foreach (var service in byId.Values.GroupBy(i => i.Service, StringComparer.Ordinal))
+            decisions[service.Key] = BackendPlacement.Decide(service, _state, _placement);
+        return decisions;
     }
 
-    private void PublishScope()
+    private void PublishScope(ServiceRing service, string scope)
     {
-        if (_scope == _view.Scope)
+        if (scope == service.Scope)
             return;
-        if (_scope.StartsWith(BackendPlacement.AllBackends + ":", StringComparison.Ordinal))
-            _log.Warning("Placing keys among {PlacementScope}", _scope);
+        var level = scope.StartsWith(BackendPlacement.AllBackends + ":", StringComparison.Ordinal) ? LogLevel.WarningLevel : LogLevel.InfoLevel;
+        if (service.Name == RingView.DefaultService)
+            _log.Log(level, "Placing keys among {PlacementScope}", new object[] { scope });
         else
-            _log.Info("Placing keys among {PlacementScope}", _scope);
-        _view.PublishScope(_scope);
+            _log.Log(level, "Service {Service}: placing keys among {PlacementScope}", new object[] { service.Name, scope });
+        service.PublishScope(scope);
     }
 
     // Names the entries that changed, for the ring's log line and `ring tail`.

@@ -7,5 +7,6 @@ namespace AkkaRouter.Membership;
 /// <param name="Current">The new snapshot, already visible through <see cref="RingView"/>.</param>
 /// <param name="Movement">The exact fraction of key space that changed owner, and to/from whom.</param>
 /// <param name="Reason">The membership change that caused it, for logs and the command palette.</param>
-public sealed record RingChanged(RingSnapshot Previous, RingSnapshot Current, RingMovement Movement, string Reason);
+/// <param name="Service">Whose ring changed (each service has its own).</param>
+public sealed record RingChanged(RingSnapshot Previous, RingSnapshot Current, RingMovement Movement, string Reason, string Service = BackendFields.DefaultService);
 

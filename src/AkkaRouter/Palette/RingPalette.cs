@@ -14,10 +14,10 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
 {
     public IEnumerable<PaletteCommand> Commands =>
     [
-        new("ring show", "ring show", "backends with zone, weight (configured, effective), state, points, share of keys and reason", Show),
-        new("ring lookup", "ring lookup -k KEY [-n N]", "the key's owner and preference list", Lookup),
-        new("ring tail", "ring tail", "stream ring changes with how many keys moved", Stream: Tail),
-        new("ring explain", "ring explain -k KEY", "why the key's owner is its owner: the rule and every candidate with state, weights and score", Explain),
+        new("ring show", "ring show [-s SERVICE]", "every service's backends (or one service's) with zone, weight (configured, effective), state, points, share of keys and reason", Show),
+        new("ring lookup", "ring lookup -k KEY [-n N] [-s SERVICE]", "the key's owner and preference list (default service unless -s)", Lookup),
+        new("ring tail", "ring tail", "stream ring changes of every service with how many keys moved", Stream: Tail),
+        new("ring explain", "ring explain -k KEY [-s SERVICE]", "why the key's owner is its owner: the rule and every candidate with state, weights and score", Explain),
         new("ring drain", "ring drain -b BACKEND", "take a backend's keys away on every router (BACKEND = id or endpoint)",
             args => Override(args, backend => new DrainBackend(backend, Source))),
         new("ring undrain", "ring undrain -b BACKEND", "give a drained backend its keys back",
@@ -28,9 +28,9 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
 
     private Task<string> Explain(PaletteArguments args)
     {
-        args.AllowOnly("k", "key");
+        args.AllowOnly("k", "key", "s", "service");
         var key = args.Option("k", "key") ?? throw new PaletteUsageError("-k KEY is required");
-        var e = KeyExplanation.Of(ring.Current, ring.State, key);
+        var e = KeyExplanation.Of(Service(args).Current, ring.State, key);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{key} (position {e.Position:x8}) -> {e.Owner?.Endpoint ?? "(none)"}\n{e.Rule}\n");
         if (e.Candidates.Count == 0)
@@ -46,6 +46,15 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
             text.Append(row.TrimEnd()).Append('\n');
         }
         return Task.FromResult(text.ToString());
+    }
+
+    // The service named by -s, the default without it.
+    private ServiceRing Service(PaletteArguments args)
+    {
+        var name = args.Option("s", "service");
+        if (name is null)
+            return ring.Default;
+        return ring.Find(name) ?? throw new PaletteUsageError($"unknown service '{name}' (known: {string.Join(", ", ring.Services.Select(s => s.Name))})");
     }
 
     private string Source => "palette on " + Akka.Cluster.Cluster.Get(system).SelfAddress;
@@ -70,14 +79,32 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
 
     private Task<string> Show(PaletteArguments args)
     {
-        args.AllowOnly();
-        var snapshot = ring.Current;
+        args.AllowOnly("s", "service");
         var text = new StringBuilder();
+        var services = args.Option("s", "service") is null ? ring.Services : [Service(args)];
+        foreach (var service in services)
+        {
+            if (text.Length > 0)
+                text.Append('\n');
+            Show(service, text);
+        }
+        return Task.FromResult(text.ToString());
+    }
+
+    // The default service's heading keeps its form ("Ring vN, ..."); the others name their service first.
+    private static void Show(ServiceRing service, StringBuilder text)
+    {
+        var snapshot = service.Current;
+        if (service.Name != RingView.DefaultService)
+            text.Append(CultureInfo.InvariantCulture, $"Service {service.Name}: ");
         text.Append(CultureInfo.InvariantCulture, $"Ring v{snapshot.Version}, checksum {snapshot.Checksum:x16}, {snapshot.Count} backends, {snapshot.PointCount} points\n");
-        if (ring.Scope != BackendPlacement.AllBackends)
-            text.Append(CultureInfo.InvariantCulture, $"placing keys among {ring.Scope}\n");
+        if (service.Scope != BackendPlacement.AllBackends)
+            text.Append(CultureInfo.InvariantCulture, $"placing keys among {service.Scope}\n");
         if (snapshot.IsEmpty)
-            return Task.FromResult(text.Append("(no backends)\n").ToString());
+        {
+            text.Append("(no backends)\n");
+            return;
+        }
         var shares = snapshot.Shares();
         var width = Math.Max(8, snapshot.Backends.Max(b => Math.Max(b.Id.Length, b.Endpoint.Length)));
         text.Append(CultureInfo.InvariantCulture, $"{"id".PadRight(width)}  {"endpoint".PadRight(width)}  {"zone",-10}  {"weight",6}  {"eff.",6}  {"state",-9}  {"points",7}  {"share",7}  reason\n");
@@ -87,15 +114,14 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
                 $"{b.Id.PadRight(width)}  {b.Endpoint.PadRight(width)}  {b.Zone,-10}  {BackendFields.Weight(b.ConfiguredWeight),6}  {BackendFields.Weight(b.Weight),6}  {b.State.Name(),-9}  {RingSnapshot.PointsFor(b.Weight),7}  {shares[b.Id],7:P2}  {b.Reason}");
             text.Append(row.TrimEnd()).Append('\n');
         }
-        return Task.FromResult(text.ToString());
     }
 
     private Task<string> Lookup(PaletteArguments args)
     {
-        args.AllowOnly("k", "key", "n", "count");
+        args.AllowOnly("k", "key", "n", "count", "s", "service");
         var key = args.Option("k", "key") ?? throw new PaletteUsageError("-k KEY is required");
         var count = args.IntOption("n", "count", 3, 1, 1024);
-        var snapshot = ring.Current;
+        var snapshot = Service(args).Current;
         if (!snapshot.HasOwners)
             return Task.FromResult("no backends in ring\n");
         var list = snapshot.PreferenceList(key, count);
@@ -119,7 +145,7 @@ public sealed class RingPalette(ActorSystem system, RingView ring)
         public RingTailListener(ChannelWriter<string> lines)
         {
             Receive<RingChanged>(e => lines.TryWrite(string.Create(CultureInfo.InvariantCulture,
-                $"{DateTime.UtcNow:HH:mm:ss.fff} Ring v{e.Current.Version}: {e.Current.Count} backends, checksum {e.Current.Checksum:x16}, {e.Movement.MovedFraction:P2} of keys moved ({e.Reason})\n")));
+                $"{DateTime.UtcNow:HH:mm:ss.fff} {(e.Service == RingView.DefaultService ? "" : $"Service {e.Service}: ")}Ring v{e.Current.Version}: {e.Current.Count} backends, checksum {e.Current.Checksum:x16}, {e.Movement.MovedFraction:P2} of keys moved ({e.Reason})\n")));
         }
 
         protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(RingChanged));

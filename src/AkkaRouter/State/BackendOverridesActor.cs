@@ -48,8 +48,9 @@ public sealed class BackendOverridesActor : ReceiveActor
     private async Task Handle(OverrideCommand command)
     {
         var sender = Sender;
-        var backend = _ring.Current.Backends.FirstOrDefault(b => b.Id == command.Backend)
-            ?? _ring.Current.Backends.FirstOrDefault(b => b.Endpoint == command.Backend);
+        // Ids are unique across services; an endpoint in several services is taken from the first (the default first).
+        var all = _ring.Services.SelectMany(s => s.Current.Backends).ToList();
+        var backend = all.FirstOrDefault(b => b.Id == command.Backend) ?? all.FirstOrDefault(b => b.Endpoint == command.Backend);
         if (backend is null)
         {
             sender.Tell(new OverrideResult(false, $"no backend '{command.Backend}' on the ring (give its id or endpoint, as `ring show` lists them)"));

@@ -47,6 +47,21 @@ public class RouterSettingsSpecs
             b => Assert.Equal(("b", "10.0.0.8:8081", 3.0, "z"), (b.Id, b.Endpoint, b.Weight, b.Zone)));
     }
 
+    [Fact(DisplayName = "Services: node.service, static-backends[].service and routes[].service default to 'default' and are read as given")]
+    public void Services_are_read()
+    {
+        var defaults = Read("akka-router.static-backends = [ { endpoint = \"10.0.0.7:8081\" } ]\nakka-router.http.routes = [ { } ]");
+        Assert.Equal(("default", "default", "default"), (defaults.Node.Service, defaults.StaticBackends[0].Service, defaults.Http.Routes[0].Service));
+        var given = Read("""
+            akka.cluster.roles = [backend]
+            akka-router.node { service-endpoint = "10.0.0.5:8081", service = images }
+            akka-router.static-backends = [ { endpoint = "10.0.0.7:8081", service = "video-1.eu" } ]
+            akka-router.http.routes = [ { path = "^/img/", service = images } ]
+            """);
+        Assert.Equal(("images", "video-1.eu", "images"), (given.Node.Service, given.StaticBackends[0].Service, given.Http.Routes[0].Service));
+        Assert.Equal("images", given.Advertised!.Service);
+    }
+
     [Theory(DisplayName = "Invalid configuration names the key and the problem")]
     [InlineData("akka.cluster.roles = [backend]", "akka-router.node.service-endpoint", "required")]
     [InlineData("akka.cluster.roles = [backend]\nakka-router.node.service-endpoint = \"nohost\"", "akka-router.node.service-endpoint", "not an endpoint")]
@@ -67,6 +82,9 @@ public class RouterSettingsSpecs
     [InlineData("akka-router.static-backends = [ { zone = a } ]", "akka-router.static-backends[0].endpoint", "required")]
     [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\" }, { endpoint = \"a:1\" } ]", "akka-router.static-backends[1]", "duplicate backend id 'a:1'")]
     [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\", weight = 101 } ]", "akka-router.static-backends[0].weight", "out of range")]
+    [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\", service = \"im ages\" } ]", "akka-router.static-backends[0].service", "'im ages' is not a service name")]
+    [InlineData("akka-router.node.service = \"a/b\"", "akka-router.node.service", "'a/b' is not a service name")]
+    [InlineData("akka-router.http.routes = [ { service = \"x:y\" } ]", "akka-router.http.routes[0].service", "'x:y' is not a service name")]
     public void Invalid_values_name_key_and_problem(string hocon, string key, string problem)
     {
         var error = ReadFails(hocon);

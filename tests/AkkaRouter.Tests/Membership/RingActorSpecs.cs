@@ -64,6 +64,20 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         Assert.Equal(1.0, changed.Movement.Gained["10.0.0.1:8081"], 6);
     }
 
+    [Fact(DisplayName = "A backend member advertising service 'images' goes on the images ring only; the default ring keeps the static backend")]
+    public void Member_of_another_service_gets_its_own_ring()
+    {
+        var ring = StartRing(new Backend("10.0.0.9:8081", "10.0.0.9:8081"));
+        ExpectRing(r => r.OwnerCount == 1);
+        Up(ring, ClusterEvents.Member(5001, MemberStatus.Up, new Backend("img-1", "10.0.0.1:8081", 1.0, "z", service: "images")));
+        var changed = FishForMessage<RingChanged>(c => c.Service == "images" && c.Current.OwnerCount == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(("img-1", "images"), (changed.Current.Backends[0].Id, changed.Current.Backends[0].Service));
+        Assert.Same(changed.Current, _view.Find("images")!.Current);
+        Assert.Equal(["10.0.0.9:8081"], Ids(_view.Current));
+        Assert.Equal(["default", "images"], _view.Services.Select(s => s.Name));
+        Assert.NotEqual(_view.Current.Checksum, changed.Current.Checksum);
+    }
+
     [Fact(DisplayName = "Members without the backend role, or backends not yet Up, never enter the ring")]
     public void Non_backends_and_joining_members_stay_out()
     {

@@ -129,7 +129,8 @@ public class RedisCliSpecs(RespNode node) : IClassFixture<RespNode>
         Assert.Equal($"2) \"{lookup[1]}\"", await cli.NextLine());
         Assert.Equal($"3) \"{lookup[2]}\"", await cli.NextLine());
         Assert.Equal("(error) ERR value is not an integer or out of range", await cli.SendLine("RING.LOOKUP k many"));
-        Assert.Equal("(error) ERR syntax error", await cli.SendLine("RING.LOOKUP k 1 2"));
+        Assert.Equal("(error) ERR unknown service '2' (known: default)", await cli.SendLine("RING.LOOKUP k 1 2"));
+        Assert.Equal("(error) ERR syntax error", await cli.SendLine("RING.LOOKUP k 1 default extra"));
         // redis-cli sends QUIT and exits without printing its reply.
         await cli.WriteStdin("QUIT\n");
         var result = await cli.Finish(Deadline);

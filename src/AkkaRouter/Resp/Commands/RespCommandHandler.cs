@@ -79,10 +79,12 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
         switch (name.Name)
         {
             case "mget": _ring.MGet(command, writer, counts); break;
+            case "ring.get": counts.Lookup(_ring.ServiceGet(command, writer)); break;
             case "ring.lookup": _ring.Lookup(command, writer, counts); break;
-            case "ring.nodes": _ring.Nodes(writer); break;
-            case "ring.info": _ring.Info(writer); break;
+            case "ring.nodes": _ring.Nodes(command, writer); break;
+            case "ring.info": _ring.Info(command, writer); break;
             case "ring.explain": _ring.Explain(command, writer); break;
+            case "ring.services": _ring.Services(writer); break;
             case "dbsize": writer.Integer(ring.Current.OwnerCount); break;
             case "ping": _connection.Ping(command, writer); break;
             case "echo": writer.BulkString(command[1]); break;

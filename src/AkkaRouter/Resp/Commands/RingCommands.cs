@@ -8,6 +8,11 @@ using AkkaRouter.Ring;
 namespace AkkaRouter.Resp.Commands;
 
 /// <summary>GET, MGET and the RING.* commands: answers read one immutable snapshot, never an actor.</summary>
+/// <remarks>
+/// GET, MGET and DBSIZE answer from the <c>default</c> service. Other services are named in the command itself
+/// (RING.GET service key; a trailing service argument to RING.LOOKUP, RING.NODES, RING.INFO and RING.EXPLAIN), never
+/// by connection state: nginx and client libraries share pooled connections between requests for any service.
+/// </remarks>
 internal sealed class RingCommands(RingView ring)
 {
     /// <summary>RING.LOOKUP's count when none is given: the owner and two fallbacks.</summary>
@@ -24,6 +29,31 @@ internal sealed class RingCommands(RingView ring)
         else
             writer.BulkString(owner.EndpointUtf8.Span);
         return owner is not null;
+    }
+
+    /// <summary>Answers RING.GET service key; returns whether the ring had an owner. Allocates nothing for a known service.</summary>
+    public bool ServiceGet(RespCommand command, RespWriter writer)
+    {
+        if (Service(command, 1, writer) is not { } service)
+            return false;
+        var owner = service.Current.Owner(command[2]);
+        if (owner is null)
+            writer.Raw(RespErrors.NoBackends);
+        else
+            writer.BulkString(owner.EndpointUtf8.Span);
+        return owner is not null;
+    }
+
+    // The service named by argument `index`, the default when the command has no such argument; null (with the error
+    // written) when this node knows no service of that name.
+    private ServiceRing? Service(RespCommand command, int index, RespWriter writer)
+    {
+        if (command.Count <= index)
+            return ring.Default;
+        if (ring.Find(command[index]) is { } service)
+            return service;
+        writer.Error($"ERR unknown service '{System.Text.Encoding.UTF8.GetString(command[index])}' (known: {string.Join(", ", ring.Services.Select(s => s.Name))})");
+        return null;
     }
 
     public void MGet(RespCommand command, RespWriter writer, RespBatchCounts counts)
@@ -46,7 +76,7 @@ internal sealed class RingCommands(RingView ring)
 
     public void Lookup(RespCommand command, RespWriter writer, RespBatchCounts counts)
     {
-        if (command.Count > 3)
+        if (command.Count > 4)
         {
             writer.Raw(RespErrors.Syntax);
             return;
@@ -62,7 +92,12 @@ internal sealed class RingCommands(RingView ring)
             writer.Error($"ERR count must be between 1 and {MaxLookupCount}");
             return;
         }
-        var snapshot = ring.Current;
+        if (Service(command, 3, writer) is not { } service)
+        {
+            counts.Lookup(hit: false);
+            return;
+        }
+        var snapshot = service.Current;
         counts.Lookup(hit: snapshot.HasOwners);
         if (!snapshot.HasOwners)
         {
@@ -80,16 +115,23 @@ internal sealed class RingCommands(RingView ring)
     /// One flat field/value list per backend, owners and non-owners alike: id, endpoint, service, zone, state,
     /// weight (configured), effective-weight, share and reason.
     /// </summary>
-    public void Nodes(RespWriter writer)
+    public void Nodes(RespCommand command, RespWriter writer)
     {
-        var snapshot = ring.Current;
+        if (command.Count > 2)
+        {
+            writer.Raw(RespErrors.Syntax);
+            return;
+        }
+        if (Service(command, 1, writer) is not { } service)
+            return;
+        var snapshot = service.Current;
         writer.ArrayHeader(snapshot.Count);
         foreach (var backend in snapshot.Backends)
         {
             writer.MapHeader(9);
             writer.BulkString("id"); writer.BulkString(backend.Id);
             writer.BulkString("endpoint"); writer.BulkString(backend.Endpoint);
-            writer.BulkString("service"); writer.BulkString(BackendFields.DefaultService);
+            writer.BulkString("service"); writer.BulkString(backend.Service);
             writer.BulkString("zone"); writer.BulkString(backend.Zone);
             writer.BulkString("state"); writer.BulkString(backend.State.Name());
             writer.BulkString("weight"); writer.BulkString(BackendFields.Weight(backend.ConfiguredWeight));
@@ -106,7 +148,14 @@ internal sealed class RingCommands(RingView ring)
     /// </summary>
     public void Explain(RespCommand command, RespWriter writer)
     {
-        var explanation = KeyExplanation.Of(ring.Current, ring.State, System.Text.Encoding.UTF8.GetString(command[1]));
+        if (command.Count > 3)
+        {
+            writer.Raw(RespErrors.Syntax);
+            return;
+        }
+        if (Service(command, 2, writer) is not { } service)
+            return;
+        var explanation = KeyExplanation.Of(service.Current, ring.State, System.Text.Encoding.UTF8.GetString(command[1]));
         writer.MapHeader(5);
         writer.BulkString("key"); writer.BulkString(explanation.Key);
         writer.BulkString("position"); writer.BulkString(explanation.Position.ToString("x8", CultureInfo.InvariantCulture));
@@ -133,14 +182,40 @@ internal sealed class RingCommands(RingView ring)
         }
     }
 
-    public void Info(RespWriter writer)
+    public void Info(RespCommand command, RespWriter writer)
     {
-        var snapshot = ring.Current;
+        if (command.Count > 2)
+        {
+            writer.Raw(RespErrors.Syntax);
+            return;
+        }
+        if (Service(command, 1, writer) is not { } service)
+            return;
+        var snapshot = service.Current;
         writer.MapHeader(5);
         writer.BulkString("version"); writer.Integer(snapshot.Version);
         writer.BulkString("members"); writer.Integer(snapshot.Count);
         writer.BulkString("points"); writer.Integer(snapshot.PointCount);
         writer.BulkString("checksum"); writer.BulkString(snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
-        writer.BulkString("placement"); writer.BulkString(ring.Scope);
+        writer.BulkString("placement"); writer.BulkString(service.Scope);
+    }
+
+    /// <summary>RING.SERVICES: one flat field/value list per service (the default first): name, version, members, owners, points, checksum, placement.</summary>
+    public void Services(RespWriter writer)
+    {
+        var services = ring.Services;
+        writer.ArrayHeader(services.Count);
+        foreach (var service in services)
+        {
+            var snapshot = service.Current;
+            writer.MapHeader(7);
+            writer.BulkString("name"); writer.BulkString(service.Name);
+            writer.BulkString("version"); writer.Integer(snapshot.Version);
+            writer.BulkString("members"); writer.Integer(snapshot.Count);
+            writer.BulkString("owners"); writer.Integer(snapshot.OwnerCount);
+            writer.BulkString("points"); writer.Integer(snapshot.PointCount);
+            writer.BulkString("checksum"); writer.BulkString(snapshot.Checksum.ToString("x16", CultureInfo.InvariantCulture));
+            writer.BulkString("placement"); writer.BulkString(service.Scope);
+        }
     }
 }
