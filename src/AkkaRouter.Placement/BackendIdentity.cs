@@ -11,5 +11,7 @@ namespace AkkaRouter.Placement;
 /// <param name="Service">The service whose ring it is on.</param>
 /// <param name="Srv">The SRV record it was discovered from: its priority group decides whether it serves, its weight is
 /// its configured weight (see <see cref="Discovery.SrvSelection"/>); null for members and static backends.</param>
+/// <param name="Note">What its source says about it (a discovery lookup that failed and kept the last good set): its
+/// reason while nothing else explains its state.</param>
 public sealed record BackendIdentity(string Id, string Endpoint, string Zone, double Weight, string? Writer, bool HealthChecked,
-    string Service = "default", Discovery.SrvRecord? Srv = null);
+    string Service = "default", Discovery.SrvRecord? Srv = null, string Note = "");

@@ -177,7 +177,8 @@ public static class BackendPlacement
         }
 
         public Backend ToBackend() =>
-            new(Identity.Id, Identity.Endpoint, EffectiveWeight(Configured, Factor), Identity.Zone, State, Configured, Reason, Identity.Service);
+            new(Identity.Id, Identity.Endpoint, EffectiveWeight(Configured, Factor), Identity.Zone, State, Configured,
+                Reason.Length == 0 ? Identity.Note : Reason, Identity.Service);
 
         // Rounded like the factor, so the effective weight (and the checksum over it) is the same on every node.
         private static double EffectiveWeight(double weight, double factor) =>

@@ -15,6 +15,12 @@ public sealed record DiscoveredBackend(string Id, string Endpoint, string Servic
 /// </summary>
 public sealed record DiscoveredSet(IReadOnlyList<DiscoveredBackend> Backends, string Note, long ResolvedUnixMs, StateVersion Version, string Writer)
 {
+    /// <summary>How the note of a set kept after a failed or empty lookup starts.</summary>
+    public const string LookupFailed = "lookup failed";
+
+    /// <summary>Whether these are the last good answer's backends, kept because the last lookup failed.</summary>
+    public bool Kept => Note.StartsWith(LookupFailed, StringComparison.Ordinal);
+
     public bool Equals(DiscoveredSet? other) =>
         other is not null && Backends.SequenceEqual(other.Backends) && Note == other.Note && ResolvedUnixMs == other.ResolvedUnixMs
         && Version == other.Version && Writer == other.Writer;

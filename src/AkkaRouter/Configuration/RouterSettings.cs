@@ -131,6 +131,17 @@ public sealed record ScoreSettings(Placement.ScoreWeights Weights, IReadOnlyDict
     public double ZoneCost(string zone) => ZoneCosts.GetValueOrDefault(zone, 1.0);
 }
 
+/// <summary>One <c>akka-router.discovery.dns-srv</c> entry: an SRV name, the nameservers asked for it, and where its backends go.</summary>
+/// <param name="Refresh">The longest time between two lookups; a shorter TTL (but never below the floor) resolves sooner.</param>
+public sealed record DnsSrvSource(string Name, IReadOnlyList<System.Net.IPEndPoint> Nameservers, TimeSpan Refresh, string Service, string Zone)
+{
+    /// <summary>The key of its set in the replicated state, and its name in logs.</summary>
+    public string Source => "dns-srv:" + Name;
+}
+
+/// <summary>Backend discovery: the DNS SRV sources, the floor under their TTLs, and each query's timeout.</summary>
+public sealed record DiscoverySettings(IReadOnlyList<DnsSrvSource> DnsSrv, TimeSpan TtlFloor, TimeSpan Timeout);
+
 /// <summary>Management HTTP: its listener and the bearer token its mutating endpoints require (empty = none).</summary>
 public sealed record ManagementSettings(ListenerSettings Listener, string Token);
 
@@ -157,7 +168,8 @@ public sealed record RouterSettings(
     HealthCheckSettings HealthCheck,
     Placement.PlacementSettings Placement,
     ScoreSettings Score,
-    LoggingSettings Logging)
+    LoggingSettings Logging,
+    DiscoverySettings Discovery)
 {
     /// <summary>Keeps a ring replica and serves lookups.</summary>
     public bool IsRouter => Roles.Contains(NodeRoles.Router);

@@ -51,7 +51,45 @@ public static class RouterSettingsReader
             HealthCheck: ReadHealthCheck(config, "akka-router.health-check"),
             Placement: ReadPlacement(config, node.Zone),
             Score: ReadScore(config),
-            Logging: ReadLogging(config));
+            Logging: ReadLogging(config),
+            Discovery: ReadDiscovery(config));
+    }
+
+    private static DiscoverySettings ReadDiscovery(Config config)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var sources = ReadObjectList(config, "akka-router.discovery.dns-srv",
+            "{ name = \"_cache._tcp.example.internal\", nameservers = [\"10.0.0.2:53\"], refresh = 30s, service = default, zone = \"\" }", (item, itemKey, _) =>
+            {
+                var name = ReadString(item, "name", itemKey + ".name").TrimEnd('.');
+                if (name.Length == 0)
+                    throw new ConfigurationError(itemKey + ".name", "required (the SRV name, e.g. \"_cache._tcp.example.internal\")");
+                if (!names.Add(name))
+                    throw new ConfigurationError(itemKey + ".name", $"'{name}' is already discovered by another entry");
+                var servers = Read(item, itemKey + ".nameservers", c => c.HasPath("nameservers") ? c.GetStringList("nameservers") ?? [] : []);
+                if (servers.Count == 0)
+                    throw new ConfigurationError(itemKey + ".nameservers", "required: a list of \"ip\" or \"ip:port\" (the system resolver is not used)");
+                var nameservers = servers.Select((s, i) => ParseNameserver(s.Trim(), $"{itemKey}.nameservers[{i}]")).ToArray();
+                var refresh = item.HasPath("refresh")
+                    ? Read(item, itemKey + ".refresh", c => c.GetTimeSpan("refresh", null, allowInfinite: false))
+                    : TimeSpan.FromSeconds(30);
+                if (refresh <= TimeSpan.Zero)
+                    throw new ConfigurationError(itemKey + ".refresh", "must be a positive duration such as 30s");
+                return new DnsSrvSource(name, nameservers, refresh, ReadService(item, "service", itemKey + ".service"), ReadString(item, "zone", itemKey + ".zone"));
+            });
+        var floor = ReadDuration(config, "akka-router.discovery.ttl-floor", allowZero: false);
+        var timeout = ReadDuration(config, "akka-router.discovery.timeout", allowZero: false);
+        return new DiscoverySettings(sources, floor, timeout);
+    }
+
+    private static System.Net.IPEndPoint ParseNameserver(string text, string key)
+    {
+        // IPAddress.TryParse takes "5353" for 0.0.21.57: only dotted quads and IPv6 literals count as addresses.
+        if ((text.Count(c => c == '.') == 3 || text.Contains(':')) && System.Net.IPAddress.TryParse(text, out var address) && !(text.Contains('.') && text.Contains(':')))
+            return new System.Net.IPEndPoint(address, 53);
+        if (System.Net.IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0)
+            return endpoint;
+        throw new ConfigurationError(key, $"'{text}' is not a nameserver address (\"ip\" or \"ip:port\"; names are not resolved)");
     }
 
     private static SignalSettings ReadSignals(Config config)

@@ -89,7 +89,13 @@ public static class AkkaRouterHostingExtensions
             if (settings.Advertised is { } self)
                 system.ActorOf(SidecarHealthActor.Props(self, settings.Node, settings.Score, view, metrics), "sidecar-health");
         });
-        if (settings.StaticBackends.Count > 0 && settings.Placement.StaticBackendsChecked)
+        if (settings.IsRouter && settings.Discovery.DnsSrv.Count > 0)
+        {
+            // On the routers: they hold the discovery configuration (a backend sidecar has none).
+            akka.WithSingleton<Discovery.DnsDiscoverySingleton>("dns-discovery", Discovery.DnsDiscoverySingleton.Props(settings.Discovery),
+                new ClusterSingletonOptions { Role = NodeRoles.Router }, createProxyToo: false);
+        }
+        if ((settings.StaticBackends.Count > 0 || (settings.IsRouter && settings.Discovery.DnsSrv.Count > 0)) && settings.Placement.StaticBackendsChecked)
         {
             akka.WithSingleton<StaticHealthSingleton>("static-health",
                 StaticHealthSingleton.Props(settings.StaticBackends, settings.HealthCheck, metrics),

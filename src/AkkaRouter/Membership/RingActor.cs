@@ -140,9 +140,14 @@ public sealed class RingActor : ReceiveActor
         var byId = new Dictionary<string, BackendIdentity>(StringComparer.Ordinal);
         foreach (var backend in _staticBackends)
             byId[backend.Id] = new BackendIdentity(backend.Id, backend.Endpoint, backend.Zone, backend.Weight, Writer: null, _placement.StaticBackendsChecked, backend.Service);
-        foreach (var discovered in _state.Discovered.Values.SelectMany(set => set.Backends))
-            byId.TryAdd(discovered.Id, new BackendIdentity(discovered.Id, discovered.Endpoint, discovered.Zone, 1.0, Writer: null, _placement.StaticBackendsChecked,
-                discovered.Service, discovered.Srv));
+        foreach (var set in _state.Discovered.Values)
+        {
+            // Only a kept set's note (a failed lookup) explains its backends; a skipped record is the source's news, not theirs.
+            var note = set.Kept ? set.Note : "";
+            foreach (var discovered in set.Backends)
+                byId.TryAdd(discovered.Id, new BackendIdentity(discovered.Id, discovered.Endpoint, discovered.Zone, 1.0, Writer: null,
+                    _placement.StaticBackendsChecked, discovered.Service, discovered.Srv, note));
+        }
         // Members win over a static or discovered entry of the same id. Where two live members advertise one id
         // (a restarted instance whose old incarnation is not yet removed), the youngest wins: the
         // leader assigns up-numbers, so every router sees the same ones and picks the same member,

@@ -34,6 +34,14 @@ public static class StateReplication
             return new ReplicatedBackendState(current.Table.WithHealth(id, report with { Version = versions.Next(id, seen?.Version) }));
         });
 
+    /// <summary>The update that writes <paramref name="set"/> as discovery source <paramref name="source"/>'s set, with the writer's next version.</summary>
+    public static Update WriteDiscovered(string source, Placement.Discovery.DiscoveredSet set, Placement.EntryVersions versions) =>
+        Dsl.Update(ReplicatedBackendState.Key, ReplicatedBackendState.Empty, Write, current =>
+        {
+            current.Table.Discovered.TryGetValue(source, out var seen);
+            return new ReplicatedBackendState(current.Table.WithDiscovered(source, set with { Version = versions.Next(source, seen?.Version) }));
+        });
+
     /// <summary>The table in a Get reply: empty for NotFound, null for a failed read.</summary>
     public static Placement.BackendStateTable? FromGet(object reply) => reply switch
     {
