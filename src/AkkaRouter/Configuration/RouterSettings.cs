@@ -51,9 +51,11 @@ public enum HttpKeySource
 /// <param name="KeyName">Capture group, header, query parameter or cookie name (empty for Path and ClientAddress).</param>
 /// <param name="Policy">How the route picks a backend: the key's owner (consistent-hash, the default) or a balancing policy.</param>
 /// <param name="Service">The service whose backends the route uses.</param>
+/// <param name="BackendTls">HTTPS to this route's backends; null = akka-router.http.backend-tls.enabled.</param>
 public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName,
     AkkaRouter.Placement.Balancing.BalancingPolicy Policy = AkkaRouter.Placement.Balancing.BalancingPolicy.ConsistentHash,
-    string Service = AkkaRouter.Ring.Backend.DefaultService);
+    string Service = AkkaRouter.Ring.Backend.DefaultService,
+    bool? BackendTls = null);
 
 /// <summary>Per-backend circuit breaker of the HTTP edge.</summary>
 /// <param name="FailureThreshold">Consecutive failures that open the circuit.</param>
@@ -73,10 +75,25 @@ public sealed record HttpEdgeSettings(
     CircuitBreakerSettings CircuitBreaker,
     bool DebugHeaders,
     double BalanceFactor,
-    TlsSettings? Tls = null)
+    TlsSettings? Tls = null,
+    BackendTlsSettings? BackendTls = null)
 {
     /// <summary>The listener's TLS (akka-router.http.tls); off unless configured.</summary>
     public TlsSettings ListenerTls => Tls ?? TlsSettings.Off;
+
+    /// <summary>HTTPS to backends (akka-router.http.backend-tls); off unless configured.</summary>
+    public BackendTlsSettings ToBackends => BackendTls ?? BackendTlsSettings.Off;
+
+    /// <summary>Whether requests of route <paramref name="route"/> (-1: no route configured) go to backends over HTTPS.</summary>
+    public bool BackendTlsFor(int route) => route >= 0 && route < Routes.Count && Routes[route].BackendTls is { } own ? own : ToBackends.Enabled;
+}
+
+/// <summary>HTTPS from the edge to backends: on for every request (or per route), validated against a CA file or the system's roots.</summary>
+/// <param name="Ca">PEM file of the certificates that may sign backends' certificates; empty = the system's trusted roots.</param>
+/// <param name="Verify">Off accepts any certificate (for test fleets only: the connection is then encrypted but not authenticated).</param>
+public sealed record BackendTlsSettings(bool Enabled, string Ca, bool Verify)
+{
+    public static readonly BackendTlsSettings Off = new(false, "", true);
 }
 
 /// <summary>TLS on a listener from PEM files: the certificate (chain) and its private key; reloaded when the files change.</summary>

@@ -285,6 +285,33 @@ public static class RouterSettingsReader
             Tls: ReadTls(config, prefix + ".tls"));
     }
 
+    // The CA file must load now, so a node with a missing or unreadable file stops at start naming the key.
+    private static BackendTlsSettings ReadBackendTls(Config config, string prefix)
+    {
+        if (!config.HasPath(prefix))
+            return BackendTlsSettings.Off;
+        var enabled = Read(config, prefix + ".enabled", c => c.GetBoolean(prefix + ".enabled", false));
+        var verify = Read(config, prefix + ".verify", c => c.GetBoolean(prefix + ".verify", true));
+        var ca = ReadString(config, prefix + ".ca");
+        if (ca.Length > 0)
+        {
+            try
+            {
+                var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                roots.ImportFromPemFile(ca);
+                if (roots.Count == 0)
+                    throw new ConfigurationError(prefix + ".ca", $"'{ca}' holds no PEM certificate");
+                foreach (var root in roots)
+                    root.Dispose();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ConfigurationError(prefix + ".ca", $"cannot read '{ca}': {e.Message}");
+            }
+        }
+        return new BackendTlsSettings(enabled, ca, verify);
+    }
+
     private static HttpEdgeSettings ReadHttpEdge(Config config)
     {
         const string prefix = "akka-router.http";
@@ -300,7 +327,8 @@ public static class RouterSettingsReader
                 ResetTimeout: ReadDuration(config, prefix + ".circuit-breaker.reset-timeout", allowZero: false)),
             DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")),
             BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"),
-            Tls: ReadTls(config, prefix + ".tls"));
+            Tls: ReadTls(config, prefix + ".tls"),
+            BackendTls: ReadBackendTls(config, prefix + ".backend-tls"));
     }
 
     // A listener's TLS: with enabled = on, the certificate and key files must load as a pair now, so a
@@ -351,8 +379,9 @@ public static class RouterSettingsReader
             var policy = policyText.Length == 0 ? Placement.Balancing.BalancingPolicy.ConsistentHash
                 : Placement.Balancing.BalancingPolicies.Parse(policyText)
                   ?? throw new ConfigurationError(itemKey + ".policy", $"unknown policy '{policyText}' (known: {string.Join(", ", Placement.Balancing.BalancingPolicies.Names)})");
+            bool? backendTls = item.HasPath("backend-tls") ? Read(item, itemKey + ".backend-tls", c => c.GetBoolean("backend-tls")) : null;
             return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name, policy,
-                ReadService(item, "service", itemKey + ".service"));
+                ReadService(item, "service", itemKey + ".service"), backendTls);
         });
 
     private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)

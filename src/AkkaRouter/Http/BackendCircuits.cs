@@ -24,6 +24,7 @@ public sealed class CircuitState
         Phase = phase;
         Reason = reason;
         DestinationPrefix = "http://" + endpoint;
+        HttpsDestinationPrefix = "https://" + endpoint;
     }
 
     public string Endpoint { get; }
@@ -35,6 +36,9 @@ public sealed class CircuitState
 
     /// <summary>"http://host:port", built once per state instead of once per request.</summary>
     public string DestinationPrefix { get; }
+
+    /// <summary>"https://host:port", for routes that reach their backends over HTTPS.</summary>
+    public string HttpsDestinationPrefix { get; }
 
     /// <summary>In <see cref="CircuitPhase.HalfOpen"/>, true for exactly one caller: the probe.</summary>
     public bool TryClaimProbe() => Phase == CircuitPhase.HalfOpen && Interlocked.Exchange(ref _probeClaimed, 1) == 0;

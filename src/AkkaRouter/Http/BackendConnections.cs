@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using AkkaRouter.Configuration;
 
 namespace AkkaRouter.Http;
@@ -20,7 +23,36 @@ public static class BackendConnections
             // The client's own trace headers pass through untouched; the edge adds none.
             ActivityHeadersPropagator = null,
             ConnectCallback = (context, cancel) => Connect(context.DnsEndPoint, settings.ConnectTimeout, cancel),
+            SslOptions = BackendSsl(settings.ToBackends),
         }, disposeHandler: true);
+
+    // HTTPS to backends: TLS 1.2/1.3, the certificate validated against the configured CA (chain and name: the
+    // endpoint's host, so a backend named by IP needs that IP in its certificate), the system's roots without one,
+    // or not at all with verify = off.
+    private static SslClientAuthenticationOptions BackendSsl(BackendTlsSettings tls)
+    {
+        var options = new SslClientAuthenticationOptions { EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 };
+        if (!tls.Verify)
+        {
+            options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            return options;
+        }
+        if (tls.Ca.Length == 0)
+            return options;
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(tls.Ca);
+        options.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+                return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        };
+        return options;
+    }
 
     // SocketsHttpHandler.ConnectTimeout surfaces as a cancellation, which YARP reports as a 504 and the edge
     // would not retry. A connect that times out here fails like a refused one: a connection-level error

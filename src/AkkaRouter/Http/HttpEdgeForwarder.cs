@@ -102,11 +102,11 @@ public sealed class HttpEdgeForwarder
         if (route >= 0 && _balancers[route] is { } balancer)
         {
             var picked = balancer.Candidates(ring, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
-            return Forward(context, key, candidates, picked, 0, PolicyDecisions[(int)balancer.Policy]);
+            return Forward(context, key, candidates, picked, 0, PolicyDecisions[(int)balancer.Policy], _settings.BackendTlsFor(route));
         }
         var count = Preference(ring, key, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
         var (first, spilled) = _bounded ? Balance(_loads!, ring, candidates, count) : (0, false);
-        return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision);
+        return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision, _settings.BackendTlsFor(route));
     }
 
     // Bounded loads: which candidate the first attempt goes to, and whether one over its limit was passed over for it
@@ -136,7 +136,7 @@ public sealed class HttpEdgeForwarder
 
     // Attempts go down the preference list from candidate `first`; backends a spill passed over come last, so the
     // bound never fails a request that one of them could serve.
-    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision)
+    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision, bool https)
     {
         RequestBodyProbe? body = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -170,7 +170,10 @@ public sealed class HttpEdgeForwarder
                 ForwarderError error;
                 try
                 {
-                    error = await _forwarder.SendAsync(context, state?.DestinationPrefix ?? "http://" + backend.Endpoint,
+                    var destination = https
+                        ? state?.HttpsDestinationPrefix ?? "https://" + backend.Endpoint
+                        : state?.DestinationPrefix ?? "http://" + backend.Endpoint;
+                    error = await _forwarder.SendAsync(context, destination,
                         _backends, _requestConfig, ForwardedHeadersTransformer.Instance);
                 }
                 finally

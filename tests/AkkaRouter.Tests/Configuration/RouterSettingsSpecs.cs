@@ -62,6 +62,24 @@ public class RouterSettingsSpecs
         Assert.Equal("images", given.Advertised!.Service);
     }
 
+    [Fact(DisplayName = "DNS SRV discovery entries are read with their defaults: port 53, refresh 30s, service default, no zone; ttl-floor 1s and timeout 2s")]
+    public void Discovery_is_read()
+    {
+        Assert.Empty(Read("").Discovery.DnsSrv);
+        var settings = Read("""
+            akka-router.discovery.dns-srv = [
+              { name = "_cache._tcp.example.internal.", nameservers = ["10.0.0.2", "10.0.0.3:5353", "[::1]:53"] },
+              { name = "_img._tcp.example.internal", nameservers = ["127.0.0.1:5300"], refresh = 5s, service = images, zone = eu-1 }
+            ]
+            """);
+        var (first, second) = (settings.Discovery.DnsSrv[0], settings.Discovery.DnsSrv[1]);
+        Assert.Equal(("_cache._tcp.example.internal", "dns-srv:_cache._tcp.example.internal", TimeSpan.FromSeconds(30), "default", ""),
+            (first.Name, first.Source, first.Refresh, first.Service, first.Zone));
+        Assert.Equal(["10.0.0.2:53", "10.0.0.3:5353", "[::1]:53"], first.Nameservers.Select(n => n.ToString()));
+        Assert.Equal((TimeSpan.FromSeconds(5), "images", "eu-1"), (second.Refresh, second.Service, second.Zone));
+        Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)), (settings.Discovery.TtlFloor, settings.Discovery.Timeout));
+    }
+
     [Theory(DisplayName = "Invalid configuration names the key and the problem")]
     [InlineData("akka.cluster.roles = [backend]", "akka-router.node.service-endpoint", "required")]
     [InlineData("akka.cluster.roles = [backend]\nakka-router.node.service-endpoint = \"nohost\"", "akka-router.node.service-endpoint", "not an endpoint")]
@@ -85,6 +103,11 @@ public class RouterSettingsSpecs
     [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\", service = \"im ages\" } ]", "akka-router.static-backends[0].service", "'im ages' is not a service name")]
     [InlineData("akka-router.node.service = \"a/b\"", "akka-router.node.service", "'a/b' is not a service name")]
     [InlineData("akka-router.http.routes = [ { service = \"x:y\" } ]", "akka-router.http.routes[0].service", "'x:y' is not a service name")]
+    [InlineData("akka-router.discovery.dns-srv = [ { nameservers = [\"10.0.0.2\"] } ]", "akka-router.discovery.dns-srv[0].name", "required")]
+    [InlineData("akka-router.discovery.dns-srv = [ { name = \"_c._tcp.x\" } ]", "akka-router.discovery.dns-srv[0].nameservers", "required")]
+    [InlineData("akka-router.discovery.dns-srv = [ { name = \"_c._tcp.x\", nameservers = [\"dns.example\"] } ]", "akka-router.discovery.dns-srv[0].nameservers[0]", "'dns.example' is not a nameserver address")]
+    [InlineData("akka-router.discovery.dns-srv = [ { name = \"_c._tcp.x\", nameservers = [\"10.0.0.2\"], refresh = 0s } ]", "akka-router.discovery.dns-srv[0].refresh", "positive duration")]
+    [InlineData("akka-router.discovery.dns-srv = [ { name = a, nameservers = [\"10.0.0.2\"] }, { name = \"a.\", nameservers = [\"10.0.0.2\"] } ]", "akka-router.discovery.dns-srv[1].name", "already discovered")]
     public void Invalid_values_name_key_and_problem(string hocon, string key, string problem)
     {
         var error = ReadFails(hocon);

@@ -77,7 +77,7 @@ public sealed class DnsDiscoverySpecs : IAsyncLifetime
         Assert.Equal(("0", 0.0, "standby: srv priority 10, priority 0 has healthy backends"), (nodes[b3].EffectiveWeight, nodes[b3].Share, nodes[b3].Reason));
         Assert.InRange(nodes[b1].Share / nodes[b2].Share, 1.3, 1.7);
         var counts = await OwnerCounts(node);
-        Assert.Equal([_backends["b1"].Endpoint, _backends["b2"].Endpoint], counts.Keys.Order());
+        Assert.Equal(new[] { _backends["b1"].Endpoint, _backends["b2"].Endpoint }.Order(), counts.Keys.Order());
         Assert.InRange((double)counts[_backends["b1"].Endpoint] / counts[_backends["b2"].Endpoint], 1.3, 1.7);
         Assert.Equal(2L, await node.DbSize());
 

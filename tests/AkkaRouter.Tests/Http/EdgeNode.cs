@@ -24,7 +24,8 @@ public sealed class EdgeNode : IAsyncDisposable
     public IPEndPoint Listener(string name) =>
         Node.Host.Services.GetRequiredService<ListenerRegistry>().Find(name) ?? throw new InvalidOperationException($"no {name} listener");
 
-    public static async Task<EdgeNode> Start(IEnumerable<string> backends, string hocon = "", IReadOnlyList<double>? weights = null)
+    /// <param name="expectedOwners">How many backends must own keys on the default service's ring before it returns (default: all).</param>
+    public static async Task<EdgeNode> Start(IEnumerable<string> backends, string hocon = "", IReadOnlyList<double>? weights = null, int? expectedOwners = null)
     {
         var list = string.Join(", ", backends.Select((b, i) => weights is null
             ? $"{{ endpoint = \"{b}\" }}"
@@ -39,7 +40,7 @@ public sealed class EdgeNode : IAsyncDisposable
             akka-router.health-check.type = none
             {{hocon}}
             """);
-        var expected = backends.Count();
+        var expected = expectedOwners ?? backends.Count();
         await Eventually.True(() => node.Ring.Current.OwnerCount == expected, TimeSpan.FromSeconds(10), $"the {expected} static backends own keys");
         var bound = node.Host.Services.GetRequiredService<ListenerRegistry>().Find("http")!;
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false })

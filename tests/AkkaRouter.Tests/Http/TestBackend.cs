@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace AkkaRouter.Tests.Http;
 
 /// <summary>What a <see cref="TestBackend"/> saw of one request.</summary>
-public sealed record SeenRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers);
+public sealed record SeenRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, string Scheme = "http");
 
 /// <summary>
 /// A real Kestrel service on 127.0.0.1:0 behind the edge. Every response names the backend (body line and
@@ -49,14 +49,25 @@ public sealed class TestBackend : IAsyncDisposable
     public static Task<TestBackend> Start(string name) => StartOn(name, 0);
 
     /// <summary>Starts on a given port (0 = a free one), e.g. to bring a killed backend back where it was.</summary>
-    public static async Task<TestBackend> StartOn(string name, int port)
+    public static Task<TestBackend> StartOn(string name, int port) => StartOn(name, port, null);
+
+    /// <summary>Starts a backend that serves HTTPS only, with <paramref name="certificate"/>.</summary>
+    public static Task<TestBackend> StartHttps(string name, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        StartOn(name, 0, certificate);
+
+    private static async Task<TestBackend> StartOn(string name, int port, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
-            k.Listen(IPAddress.Loopback, port);
+            k.Listen(IPAddress.Loopback, port, listen =>
+            {
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            });
         });
         var app = builder.Build();
         var backend = new TestBackend(app, name);
@@ -87,7 +98,7 @@ public sealed class TestBackend : IAsyncDisposable
     {
         var request = context.Request;
         Seen.Enqueue(new SeenRequest(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
-            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), request.Scheme));
         context.Response.Headers[ServedBy] = Name;
         if (Gate is { } gate)
         {
