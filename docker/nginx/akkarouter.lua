@@ -50,7 +50,12 @@ end
 
 -- `red:ring.lookup(...)` is not Lua syntax; lua-resty-redis makes a method for whatever command
 -- name it is indexed with.
+-- $akkarouter_service, when set, names the service whose ring is asked (the default otherwise).
 local function ring_lookup(red, key)
+    local service = ngx.var.akkarouter_service
+    if service ~= nil and service ~= "" then
+        return red["ring.lookup"](red, key, PREFERENCE_COUNT, service)
+    end
     return red["ring.lookup"](red, key, PREFERENCE_COUNT)
 end
 

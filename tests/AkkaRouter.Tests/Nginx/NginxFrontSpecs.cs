@@ -90,6 +90,51 @@ public class NginxFrontSpecs
         }
     }
 
+    [Fact(DisplayName = "With $akkarouter_service set, nginx sends each path to the owner on that service's ring (RING.GET images), never to a default-service backend")]
+    public async Task Nginx_fronts_a_named_service()
+    {
+        RequireNginx();
+        var backends = new List<WebApplication>();
+        try
+        {
+            var names = new Dictionary<string, string>();
+            var services = new List<(string Endpoint, string Service)>();
+            for (var i = 1; i <= 4; i++)
+            {
+                var app = DemoService.Create($"backend-{i}", 0);
+                backends.Add(app);
+                await app.StartAsync();
+                var endpoint = new Uri(app.Urls.Single()).Authority;
+                names[endpoint] = $"backend-{i}";
+                services.Add((endpoint, i <= 2 ? "default" : "images"));
+            }
+            await using var router = RouterNode.WithServices(services);
+            var respPort = await RouterNode.RespPort(router, Deadline);
+            using var probe = new RespProbe(respPort);
+            await Eventually.True(() => probe.Call("DBSIZE") == "2" && probe.Call("RING.GET", "images", "/x") is string s && s.StartsWith("127.0.0.1:", StringComparison.Ordinal),
+                Deadline, "both services' backends own keys");
+
+            await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline, service: "images");
+            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            var images = services.Where(s => s.Service == "images").Select(s => s.Endpoint).ToHashSet();
+            var seen = new HashSet<string>();
+            for (var i = 0; i < 60; i++)
+            {
+                var path = $"/images/img-{i}.png";
+                var owner = probe.Call("RING.GET", "images", path);
+                Assert.Contains(owner, images);
+                Assert.Equal($"{names[owner]} GET {path}\n", await http.GetStringAsync(path));
+                seen.Add(owner);
+            }
+            Assert.Equal(images.Order(), seen.Order());
+        }
+        finally
+        {
+            foreach (var app in backends)
+                await app.DisposeAsync();
+        }
+    }
+
     [Fact(DisplayName = "nginx tries the routers in order, and an empty ring (-ERR no backends in ring) becomes 503 naming the cause")]
     public async Task Nginx_falls_back_to_the_next_router_and_maps_an_empty_ring_to_503()
     {

@@ -58,7 +58,8 @@ public sealed class NginxProcess : IAsyncDisposable
     }
 
     /// <summary>Starts nginx on a free port of 127.0.0.1 with the shipped front asking <paramref name="routers"/> (host:port, in order).</summary>
-    public static async Task<NginxProcess> Start(IEnumerable<string> routers, TimeSpan timeout)
+    /// <param name="service">The service the front asks for ($akkarouter_service); empty = the default service.</param>
+    public static async Task<NginxProcess> Start(IEnumerable<string> routers, TimeSpan timeout, string service = "")
     {
         var nginx = FindNginx() ?? throw new InvalidOperationException(MissingPrerequisite());
         var directory = Path.Combine(Path.GetTempPath(), $"akkarouter-nginx-{Guid.NewGuid():N}");
@@ -73,6 +74,7 @@ public sealed class NginxProcess : IAsyncDisposable
             front = Substitute(front, "/etc/nginx/akkarouter/", lua + "/");
             front = Substitute(front, "listen 80;", $"listen 127.0.0.1:{port};");
             front = Substitute(front, "\"router-1:6380 router-2:6380\"", $"\"{string.Join(' ', routers)}\"");
+            front = Substitute(front, "set $akkarouter_service \"\";", $"set $akkarouter_service \"{service}\";");
             File.WriteAllText(Path.Combine(lua, "akkarouter.conf"), front);
 
             var conf = Path.Combine(directory, "nginx.conf");

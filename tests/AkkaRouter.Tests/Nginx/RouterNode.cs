@@ -19,6 +19,11 @@ public static partial class RouterNode
         NodeProcess.Start(["run"], FreePorts,
             $"akka-router.static-backends = [ {string.Join(", ", endpoints.Select(e => $"{{ endpoint = \"{e}\" }}"))} ]");
 
+    /// <summary>A router whose static backends are in the services given with them.</summary>
+    public static NodeProcess WithServices(IEnumerable<(string Endpoint, string Service)> backends) =>
+        NodeProcess.Start(["run"], FreePorts,
+            $"akka-router.static-backends = [ {string.Join(", ", backends.Select(b => $"{{ endpoint = \"{b.Endpoint}\", service = {b.Service} }}"))} ]");
+
     /// <summary>The RESP port the node logged once it listens.</summary>
     public static async Task<int> RespPort(NodeProcess node, TimeSpan timeout)
     {
