@@ -122,6 +122,13 @@ public sealed class RingSnapshot
         return slot < 0 ? null : _bySlot[slot];
     }
 
+    /// <summary>The backend owning ring position <paramref name="position"/> (a key's top 32 hash bits), or null on a ring without points.</summary>
+    public Backend? OwnerAt(uint position)
+    {
+        int slot = _table.OwnerSlot(position);
+        return slot < 0 ? null : _bySlot[slot];
+    }
+
     /// <summary>The backend owning a key given as a string (hashed as UTF-8; lone surrogates become U+FFFD).</summary>
     public Backend? Owner(string key)
     {

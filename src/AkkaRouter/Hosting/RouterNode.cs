@@ -62,6 +62,7 @@ public static class RouterNode
         builder.Services.AddSingleton<RespClientRegistry>();
         builder.Services.AddSingleton<RespServerInfo>();
         builder.Services.AddSingleton<BackendCircuits>();
+        builder.Services.AddSingleton<Dashboard.DashboardFeed>();
         builder.Services.AddSingleton<BackendLoads>();
         builder.Services.AddSingleton<RouterMetrics>();
         builder.Services.AddSingleton<RespCommandStats>();
@@ -77,7 +78,10 @@ public static class RouterNode
             .ConfigureBackendState(settings, services.GetRequiredService<RingView>(), services.GetRequiredService<RouterMetrics>())
             .ConfigureRespServer(settings, services)
             .ConfigureCommandPalette(settings, services)
-            .ConfigureHttpEdge(settings, services));
+            .ConfigureHttpEdge(settings, services)
+            .WithActors((system, _) => system.ActorOf(Dashboard.DashboardActor.Props(services.GetRequiredService<RingView>(),
+                services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<BackendCircuits>(),
+                services.GetRequiredService<Dashboard.DashboardFeed>(), settings), "dashboard")));
         builder.Services.AddHostedService(sp => new ManagementServer(sp, settings));
         configure?.Invoke(builder.Services);
         return builder.Build();

@@ -16,8 +16,8 @@ using Microsoft.Extensions.Logging;
 namespace AkkaRouter.Management;
 
 /// <summary>
-/// Management HTTP: /health/live, /health/ready, /metrics (Prometheus text), /api/ring, /api/cluster, and the
-/// backend overrides (drain, undrain, weight).
+/// Management HTTP: the dashboard (/), /health/live, /health/ready, /metrics (Prometheus text), /api/ring,
+/// /api/cluster, and the backend overrides (drain, undrain, weight).
 /// </summary>
 /// <remarks>A Kestrel server of its own, started after the actor system, on every node (routers and backends).</remarks>
 public sealed class ManagementServer(IServiceProvider services, RouterSettings settings) : IHostedService
@@ -52,6 +52,7 @@ public sealed class ManagementServer(IServiceProvider services, RouterSettings s
         app.MapGet("/api/ring", () => Results.Bytes(ManagementApi.Document(json => ManagementApi.WriteRing(json, ring)), "application/json"));
         app.MapGet("/api/cluster", () => Results.Bytes(ManagementApi.Document(json => ManagementApi.WriteCluster(json, system)), "application/json"));
         BackendOverrideEndpoints.Map(app, system, settings.Management.Token);
+        Dashboard.DashboardEndpoints.Map(app, ring, services.GetRequiredService<Dashboard.DashboardFeed>());
 
         try
         {

@@ -56,6 +56,16 @@ public sealed class RingActor : ReceiveActor
             _unreachable.Remove(e.Member.UniqueAddress);
             Update($"reachable {e.Member.Address}");
         });
+        // The dashboard's agreement view asks every router for its rings.
+        Receive<Dashboard.GetRingSummary>(_ =>
+        {
+            var services = _view.Services;
+            Sender.Tell(new Dashboard.RingSummary(
+                services.Select(s => s.Name).ToArray(),
+                services.Select(s => s.Current.Version).ToArray(),
+                services.Select(s => s.Current.Checksum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+                services.Select(s => s.Current.OwnerCount).ToArray()));
+        });
         Receive<Changed>(changed =>
         {
             var previous = _state;
