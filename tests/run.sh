@@ -7,7 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # Debian packages the tests drive as real clients and peers.
-packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl dnsmasq-base)
+packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl openssl dnsmasq-base)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
