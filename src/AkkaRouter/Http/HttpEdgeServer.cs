@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
 using Akka.Actor;
 using AkkaRouter.Configuration;
@@ -59,10 +60,16 @@ public sealed class HttpEdgeServer : IAsyncDisposable
             kestrel.Listen(address, settings.Listener.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                // A per-connection callback handing out the source's ready context: a certificate selector would make
+                // SslStream build a new context (a chain build) on every handshake.
+                listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ServerCertificateSelector = (_, _) => certificates.Current,
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = certificates.Context,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                    }),
                 });
             });
         });

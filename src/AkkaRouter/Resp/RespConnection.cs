@@ -137,7 +137,7 @@ internal sealed class RespConnection(Socket socket, RespClient client, RespComma
         {
             await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = source.Current,
+                ServerCertificateContext = source.Context,
                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
                 ClientCertificateRequired = false,
             }, timeout.Token);

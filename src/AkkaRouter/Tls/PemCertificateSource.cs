@@ -15,6 +15,7 @@ public sealed class PemCertificateSource
     private readonly string _keyPath;
     private readonly object _gate = new();
     private X509Certificate2 _current;
+    private System.Net.Security.SslStreamCertificateContext _context;
     private (DateTime Certificate, DateTime Key) _loadedTimes;
     private (DateTime Certificate, DateTime Key) _failedTimes;
     private long _nextCheckTicks;
@@ -29,6 +30,7 @@ public sealed class PemCertificateSource
         _keyPath = settings.Key;
         _loadedTimes = Times();
         _current = PemCertificates.Load(_certificatePath, _keyPath);
+        _context = ContextOf(_current);
         _nextCheckTicks = Environment.TickCount64 + 1000;
     }
 
@@ -42,6 +44,24 @@ public sealed class PemCertificateSource
             return Volatile.Read(ref _current);
         }
     }
+
+    /// <summary>
+    /// The certificate for a new handshake as a ready context: its chain is built once per loaded pair, not once per
+    /// handshake (which a certificate given alone, or by a selector, costs: a chain build against the system store).
+    /// </summary>
+    public System.Net.Security.SslStreamCertificateContext Context
+    {
+        get
+        {
+            if (Environment.TickCount64 >= Volatile.Read(ref _nextCheckTicks))
+                CheckFiles();
+            return Volatile.Read(ref _context);
+        }
+    }
+
+    // offline: the chain is completed from the files and the local stores only, never fetched.
+    private static System.Net.Security.SslStreamCertificateContext ContextOf(X509Certificate2 certificate) =>
+        System.Net.Security.SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
 
     private (DateTime, DateTime) Times() => (File.GetLastWriteTimeUtc(_certificatePath), File.GetLastWriteTimeUtc(_keyPath));
 
@@ -58,6 +78,7 @@ public sealed class PemCertificateSource
             try
             {
                 var next = PemCertificates.Load(_certificatePath, _keyPath);
+                Volatile.Write(ref _context, ContextOf(next));
                 Volatile.Write(ref _current, next);
                 _loadedTimes = times;
                 Serilog.Log.Information("{Listener} TLS: certificate reloaded from {Certificate} (subject {Subject}, expires {Expires:yyyy-MM-dd})",
