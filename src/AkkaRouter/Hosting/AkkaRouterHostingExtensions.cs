@@ -33,7 +33,8 @@ public static class AkkaRouterHostingExtensions
             };
             loggers.ClearLoggers();
             loggers.AddSerilogLogging();
-        });
+        })
+        .AddStartup((system, _) => PlannedShutdown.Watch(system));
 
     /// <summary>Remoting, clustering with the keep-majority split-brain resolver, roles and seed nodes.</summary>
     public static AkkaConfigurationBuilder ConfigureRouterNetwork(this AkkaConfigurationBuilder akka, RouterSettings settings)

@@ -22,6 +22,8 @@ public static class SerilogSetup
             .MinimumLevel.Is(logging.Level)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext()
+            // A planned stop disassociates every peer on purpose: not an error, and not worth a stack trace.
+            .Filter.ByExcluding(e => PlannedShutdown.Started && PlannedShutdown.IsDisassociation(e))
             .WriteTo.Sink(LogBuffer.Shared);
         var console = consoleLevel ?? logging.Level;
         return logging.Format == LogFormat.Json
