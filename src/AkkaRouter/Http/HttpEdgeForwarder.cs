@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -138,6 +139,7 @@ public sealed class HttpEdgeForwarder
     // bound never fails a request that one of them could serve.
     private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision, bool https)
     {
+        var started = Stopwatch.GetTimestamp();
         RequestBodyProbe? body = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
             context.Request.Body = body = new RequestBodyProbe(context.Request.Body);
@@ -222,6 +224,7 @@ public sealed class HttpEdgeForwarder
         }
         finally
         {
+            _metrics.Duration(Stopwatch.GetElapsedTime(started).TotalSeconds);
             Array.Clear(candidates, 0, count);
             ArrayPool<Backend?>.Shared.Return(candidates);
         }

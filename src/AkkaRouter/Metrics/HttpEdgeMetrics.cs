@@ -4,7 +4,7 @@ using Prometheus;
 
 namespace AkkaRouter.Metrics;
 
-/// <summary>The HTTP edge's metrics: requests by backend and status, retries, bounded-load spills, and each backend's circuit state.</summary>
+/// <summary>The HTTP edge's metrics: requests by backend and status, their duration, retries, bounded-load spills, and each backend's circuit state.</summary>
 /// <remarks>
 /// Request counting is one labelled increment per request, small against forwarding itself; circuit
 /// states are read from the published <see cref="BackendCircuits"/> snapshot at scrape time.
@@ -14,12 +14,14 @@ public sealed class HttpEdgeMetrics
     private static readonly string[] StatusTexts = Enumerable.Range(0, 600).Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     private readonly Counter _requests;
+    private readonly Histogram _duration;
     private readonly Counter _retries;
     private readonly Counter _spills;
 
     public HttpEdgeMetrics(RouterMetrics metrics, BackendCircuits circuits)
     {
         _requests = metrics.HttpRequests;
+        _duration = metrics.HttpRequestDuration;
         _retries = metrics.HttpRetries;
         _spills = metrics.HttpSpills;
         var gauge = metrics.HttpCircuitState;
@@ -39,6 +41,9 @@ public sealed class HttpEdgeMetrics
     /// <summary>A request answered with <paramref name="status"/>; <paramref name="backend"/> is the last backend tried, or "none".</summary>
     public void Request(string backend, int status) =>
         _requests.WithLabels(backend, (uint)status < StatusTexts.Length ? StatusTexts[status] : status.ToString(CultureInfo.InvariantCulture)).Inc();
+
+    /// <summary>A forwarded request answered <paramref name="seconds"/> after it was routed (retries included).</summary>
+    public void Duration(double seconds) => _duration.Observe(seconds);
 
     /// <summary>An attempt on <paramref name="backend"/> failed or was skipped, and the request moved on.</summary>
     public void Retry(string backend) => _retries.WithLabels(backend).Inc();

@@ -36,6 +36,9 @@ public sealed class RouterMetrics
             new CounterConfiguration { LabelNames = ["event"] });
         HttpRequests = factory.CreateCounter("akkarouter_http_requests_total", "HTTP edge requests, by backend and status code.",
             new CounterConfiguration { LabelNames = ["backend", "status"] });
+        HttpRequestDuration = factory.CreateHistogram("akkarouter_http_request_duration_seconds",
+            "HTTP edge requests forwarded: time from routing the request to its answer, every attempt on the preference list included.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_25, 2, 16) });
         HttpRetries = factory.CreateCounter("akkarouter_http_retries_total", "HTTP edge attempts moved to the next backend of the preference list, by the backend skipped.",
             new CounterConfiguration { LabelNames = ["backend"] });
         HttpSpills = factory.CreateCounter("akkarouter_http_spills_total",
@@ -46,6 +49,8 @@ public sealed class RouterMetrics
         BackendState = factory.CreateGauge("akkarouter_backend_state", "1 for each backend's current state on this node's ring (up, warming, unhealthy, draining), else 0.",
             new GaugeConfiguration { LabelNames = ["backend", "state"] });
         BackendEffectiveWeight = factory.CreateGauge("akkarouter_backend_effective_weight", "Weight each backend is placed with on this node's ring (0 when it owns no keys).",
+            new GaugeConfiguration { LabelNames = ["backend"] });
+        BackendShare = factory.CreateGauge("akkarouter_backend_share", "Exact fraction of the key space each backend owns on this node's ring of its service.",
             new GaugeConfiguration { LabelNames = ["backend"] });
         HealthCheckDuration = factory.CreateHistogram("akkarouter_health_check_duration_seconds", "Health checks run by this node, by backend: time to the verdict of one check.",
             new HistogramConfiguration { LabelNames = ["backend"], Buckets = Histogram.ExponentialBuckets(0.000_1, 2, 14) });
@@ -66,11 +71,13 @@ public sealed class RouterMetrics
     public Histogram RingKeysMoved { get; }
     public Counter MembershipEvents { get; }
     public Counter HttpRequests { get; }
+    public Histogram HttpRequestDuration { get; }
     public Counter HttpRetries { get; }
     public Counter HttpSpills { get; }
     public Gauge HttpCircuitState { get; }
     public Gauge BackendState { get; }
     public Gauge BackendEffectiveWeight { get; }
+    public Gauge BackendShare { get; }
     public Histogram HealthCheckDuration { get; }
     public Counter HealthCheckFailures { get; }
 
@@ -82,7 +89,7 @@ public sealed class RouterMetrics
             HealthCheckFailures.WithLabels(id).Inc();
     }
 
-    /// <summary>Sets the per-backend state and weight gauges from a ring snapshot; backends that left are removed.</summary>
+    /// <summary>Sets the per-backend state, weight and share gauges from a ring snapshot; backends that left are removed.</summary>
     public void SetBackends(Ring.RingSnapshot ring, Ring.RingSnapshot? previous)
     {
         if (previous is not null)
@@ -90,6 +97,7 @@ public sealed class RouterMetrics
             foreach (var gone in previous.Backends.Where(b => !ring.Backends.Any(n => n.Id == b.Id)))
             {
                 BackendEffectiveWeight.RemoveLabelled(gone.Id);
+                BackendShare.RemoveLabelled(gone.Id);
                 foreach (var state in Enum.GetValues<Ring.BackendState>())
                     BackendState.RemoveLabelled(gone.Id, Ring.BackendStates.Name(state));
             }
@@ -97,6 +105,7 @@ public sealed class RouterMetrics
         foreach (var backend in ring.Backends)
         {
             BackendEffectiveWeight.WithLabels(backend.Id).Set(backend.Weight);
+            BackendShare.WithLabels(backend.Id).Set(ring.ShareOf(backend.Id));
             foreach (var state in Enum.GetValues<Ring.BackendState>())
                 BackendState.WithLabels(backend.Id, Ring.BackendStates.Name(state)).Set(state == backend.State ? 1 : 0);
         }
