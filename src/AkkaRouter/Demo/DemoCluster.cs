@@ -36,16 +36,14 @@ public static class DemoCluster
             stop.Cancel();
         }
 
-        var services = new List<WebApplication>();
+        await using var services = new DemoServices();
         var nodes = new List<IHost>();
         try
         {
-            var routerHost = StartNode(RouterHocon(), nodes);
+            var routerHost = StartNode(RouterHocon(), nodes, s => s.AddSingleton<Palette.IPaletteExtension>(services));
             for (var i = 1; i <= BackendCount; i++)
             {
-                var service = DemoService.Create($"backend-{i}", FirstServicePort + i - 1);
-                await service.StartAsync(stop.Token);
-                services.Add(service);
+                await services.Add($"backend-{i}", FirstServicePort + i - 1, stop.Token);
                 StartNode(BackendHocon(i), nodes);
             }
             foreach (var node in nodes)
@@ -69,16 +67,14 @@ public static class DemoCluster
                 await node.StopAsync(CancellationToken.None);
             foreach (var node in nodes)
                 node.Dispose();
-            foreach (var service in services)
-                await service.DisposeAsync();
             await Log.CloseAndFlushAsync();
         }
     }
 
-    private static IHost StartNode(string hocon, List<IHost> nodes)
+    private static IHost StartNode(string hocon, List<IHost> nodes, Action<IServiceCollection>? configure = null)
     {
         var config = RouterConfig.FromText(hocon);
-        var host = RouterNode.CreateHost(config, RouterSettingsReader.Read(config));
+        var host = RouterNode.CreateHost(config, RouterSettingsReader.Read(config), configure);
         nodes.Add(host);
         return host;
     }
@@ -104,6 +100,8 @@ public static class DemoCluster
         var resp = listeners.Find("resp");
         Console.WriteLine();
         Console.WriteLine("AkkaRouter demo cluster is up.");
+        if (listeners.Find("management") is { } dashboard)
+            Console.WriteLine($"  Dashboard: http://{dashboard}/   (the ring live: states, shares, changes; type a key to see its owner)");
         Console.WriteLine($"  router   akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort}  roles [router]  RESP lookups on {resp}");
         for (var i = 1; i <= BackendCount; i++)
             Console.WriteLine($"  backend  akka.tcp://{RouterNode.SystemName}@127.0.0.1:{SeedPort + i}  roles [backend]  service http://127.0.0.1:{FirstServicePort + i - 1}/");
@@ -127,6 +125,7 @@ public static class DemoCluster
         {
             Console.WriteLine($"  dotnet run --project src/AkkaRouter -- cmd {cmd} cluster show   # command palette (also: redis-cli -p {cmd.Port} ring show)");
             Console.WriteLine($"  redis-cli -p {cmd.Port} ring drain -b 127.0.0.1:{FirstServicePort}     # take a backend's keys away (ring undrain gives them back)");
+            Console.WriteLine($"  redis-cli -p {cmd.Port} demo stop -b backend-2          # kill a backend's service: watch its keys fail over (demo start -b backend-2)");
         }
         if (listeners.Find("management") is { } management)
             Console.WriteLine($"  curl http://{management}/metrics                # Prometheus metrics; /health/ready, /api/ring, /api/cluster");

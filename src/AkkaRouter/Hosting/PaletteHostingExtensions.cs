@@ -20,7 +20,8 @@ public static class PaletteHostingExtensions
         {
             var listener = ListenerRegistry.Bind(settings.Cmd.Listener, "command palette");
             var ring = services.GetRequiredService<RingView>();
-            var catalog = new PaletteCatalog(new ClusterPalette(system), new RingPalette(system, ring), new ActorPalette(system), new LogPalette());
+            var extensions = services.GetServices<IPaletteExtension>().SelectMany(e => e.Commands);
+            var catalog = new PaletteCatalog(new ClusterPalette(system), new RingPalette(system, ring), new ActorPalette(system), new LogPalette(), extensions);
             var host = system.ActorOf(Props.Create(() => new CommandHostActor(listener, catalog, settings.Cmd.Password,
                 services.GetRequiredService<ListenerRegistry>())), "cmd");
             registry.Register<CommandHostActor>(host);

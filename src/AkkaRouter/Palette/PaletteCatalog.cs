@@ -7,13 +7,18 @@ public sealed class PaletteCatalog
 {
     private readonly IReadOnlyList<PaletteCommand> _commands;
 
-    public PaletteCatalog(ClusterPalette cluster, RingPalette ring, ActorPalette actor, LogPalette log)
+    /// <param name="extensions">Commands a host adds (the demo's), listed after the built-in ones; none may stream.</param>
+    public PaletteCatalog(ClusterPalette cluster, RingPalette ring, ActorPalette actor, LogPalette log, IEnumerable<PaletteCommand>? extensions = null)
     {
         var help = new PaletteCommand("help", "help", "this list", _ => Task.FromResult(Help()));
-        _commands = [.. cluster.Commands, .. ring.Commands, .. actor.Commands, .. log.Commands, help];
-        // The client completes and streams from the static lists; they must name exactly these commands.
-        if (!_commands.Select(c => c.Verb).SequenceEqual(Names) || !_commands.Where(c => c.IsStreaming).Select(c => c.Verb).SequenceEqual(StreamingNames))
+        IReadOnlyList<PaletteCommand> builtIn = [.. cluster.Commands, .. ring.Commands, .. actor.Commands, .. log.Commands, help];
+        // The client completes and streams from the static lists; they must name exactly the built-in commands.
+        if (!builtIn.Select(c => c.Verb).SequenceEqual(Names) || !builtIn.Where(c => c.IsStreaming).Select(c => c.Verb).SequenceEqual(StreamingNames))
             throw new InvalidOperationException("PaletteCatalog.Names or StreamingNames no longer match the palette's commands");
+        var extra = extensions?.ToList() ?? [];
+        if (extra.Any(c => c.IsStreaming || builtIn.Any(b => b.Verb == c.Verb)))
+            throw new InvalidOperationException("a palette extension streams or reuses a built-in command's words");
+        _commands = [.. builtIn.SkipLast(1), .. extra, help];
     }
 
     /// <summary>Commands that stream until interrupted.</summary>
