@@ -56,7 +56,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
                 return;
             }
             // TLS 1.2/1.3 from PEM files, reloaded on change; ALPN offers HTTP/2 to clients that ask for it.
-            var certificates = new Tls.PemCertificateSource(settings.ListenerTls, "HTTP edge");
+            var certificates = new Tls.PemCertificateSource(settings.ListenerTls, "HTTP edge", metrics.TlsReloads);
             kestrel.Listen(address, settings.Listener.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

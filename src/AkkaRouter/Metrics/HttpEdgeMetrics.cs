@@ -18,8 +18,12 @@ public sealed class HttpEdgeMetrics
     private readonly Counter _retries;
     private readonly Counter _spills;
 
+    /// <summary>Certificate re-reads of the edge's listener (see <see cref="RouterMetrics.TlsReloads"/>).</summary>
+    public Counter TlsReloads { get; }
+
     public HttpEdgeMetrics(RouterMetrics metrics, BackendCircuits circuits)
     {
+        TlsReloads = metrics.TlsReloads;
         _requests = metrics.HttpRequests;
         _duration = metrics.HttpRequestDuration;
         _retries = metrics.HttpRetries;

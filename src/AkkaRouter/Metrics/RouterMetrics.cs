@@ -56,7 +56,12 @@ public sealed class RouterMetrics
             new HistogramConfiguration { LabelNames = ["backend"], Buckets = Histogram.ExponentialBuckets(0.000_1, 2, 14) });
         HealthCheckFailures = factory.CreateCounter("akkarouter_health_check_failures_total", "Failed health checks run by this node, by backend.",
             new CounterConfiguration { LabelNames = ["backend"] });
+        TlsReloads = factory.CreateCounter("akkarouter_tls_certificate_reloads_total",
+            "A listener's certificate files re-read after they changed, by listener and result: loaded, or kept (the changed files did not load; the current certificate stays).",
+            new CounterConfiguration { LabelNames = ["listener", "result"] });
     }
+
+    public Counter TlsReloads { get; }
 
     public CollectorRegistry Registry { get; }
     public Counter RespCommands { get; }

@@ -72,7 +72,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             MaxMultibulkLength = Math.Max(RespLimits.Default.MaxMultibulkLength, settings.MaxBulkLength + RespLimits.Default.MaxInlineLength),
         });
         _handler = new RespCommandHandler(ring, settings, registry, info);
-        _certificates = settings.ListenerTls.Enabled ? new Tls.PemCertificateSource(settings.ListenerTls, "RESP") : null;
+        _certificates = settings.ListenerTls.Enabled ? new Tls.PemCertificateSource(settings.ListenerTls, "RESP", metrics.TlsReloads) : null;
 
         Receive<SocketAcceptor.Accepted>(a => OnAccepted(a.Socket));
         Receive<SocketAcceptor.Stopped>(f =>

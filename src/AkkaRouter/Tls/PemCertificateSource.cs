@@ -21,10 +21,13 @@ public sealed class PemCertificateSource
     private long _nextCheckTicks;
 
     private readonly string _listener;
+    private readonly Prometheus.Counter? _reloads;
 
     /// <param name="listener">The listener's name for the log ("HTTP edge", "RESP").</param>
-    public PemCertificateSource(TlsSettings settings, string listener)
+    /// <param name="reloads">Counts each re-read by listener and result (loaded, kept); optional.</param>
+    public PemCertificateSource(TlsSettings settings, string listener, Prometheus.Counter? reloads = null)
     {
+        _reloads = reloads;
         _listener = listener;
         _certificatePath = settings.Certificate;
         _keyPath = settings.Key;
@@ -81,12 +84,14 @@ public sealed class PemCertificateSource
                 Volatile.Write(ref _context, ContextOf(next));
                 Volatile.Write(ref _current, next);
                 _loadedTimes = times;
+                _reloads?.WithLabels(_listener, "loaded").Inc();
                 Serilog.Log.Information("{Listener} TLS: certificate reloaded from {Certificate} (subject {Subject}, expires {Expires:yyyy-MM-dd})",
                     _listener, _certificatePath, next.Subject, next.NotAfter);
             }
             catch (PemCertificateError e)
             {
                 _failedTimes = times;
+                _reloads?.WithLabels(_listener, "kept").Inc();
                 Serilog.Log.Warning("{Listener} TLS: the changed certificate files do not load, keeping the current certificate: {Problem}", _listener, e.Message);
             }
         }

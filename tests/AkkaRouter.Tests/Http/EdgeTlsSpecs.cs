@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AkkaRouter.Configuration;
 using AkkaRouter.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AkkaRouter.Tests.Http;
 
@@ -103,7 +104,14 @@ public sealed class EdgeTlsSpecs : IDisposable
         await using var edge = await EdgeNode.Start([backend.Endpoint], Hocon);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         File.WriteAllText(KeyPath, key.ExportPkcs8PrivateKeyPem());
-        await Task.Delay(1500); // one reload check interval: the edge has looked at the changed files
+        // The edge looks at the files on a handshake, at most once a second: handshake until it has, and kept the current pair.
+        var kept = edge.Node.Host.Services.GetRequiredService<AkkaRouter.Metrics.RouterMetrics>().TlsReloads.WithLabels("HTTP edge", "kept");
+        await EventuallyAsync.True(async () =>
+        {
+            using var probe = Client(edge.Http, _ => { }, fresh: true);
+            using var _ = await probe.GetAsync("/documents/0");
+            return kept.Value >= 1;
+        }, TimeSpan.FromSeconds(15), "the edge looked at the changed files and kept its certificate");
         string? seen = null;
         using var client = Client(edge.Http, t => seen = t, fresh: true);
         using var response = await client.GetAsync("/documents/1");
