@@ -6,8 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Debian packages the tests drive as real clients and peers.
-packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl dnsmasq-base)
+# Debian packages the tests drive as real clients and peers (chromium: the dashboard page's browser specs, driven
+# with Playwright's .NET client, whose driver ships in its NuGet package; they keep screenshots in artifacts/dashboard/).
+packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl dnsmasq-base chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
