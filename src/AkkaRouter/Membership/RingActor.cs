@@ -71,7 +71,7 @@ public sealed class RingActor : ReceiveActor
             var previous = _state;
             _state = changed.Get(ReplicatedBackendState.Key).Table;
             _view.Publish(_state);
-            Update(DescribeStateChange(previous, _state));
+            Update("backend state", StateChanges(previous, _state));
         });
     }
 
@@ -93,7 +93,9 @@ public sealed class RingActor : ReceiveActor
         StateReplication.Replicator(Context.System).Tell(Dsl.Unsubscribe(ReplicatedBackendState.Key, Self));
     }
 
-    private void Update(string reason)
+    // `changes`: the replicated-state entries that changed (id, what), named in the reason of each service whose
+    // backends they are; discovered sets add their own line.
+    private void Update(string reason, IReadOnlyList<(string Id, string Change)>? changes = null)
     {
         var decisions = DesiredBackends();
         // Every service this node knows gets a ring, the default first: one whose backends are all gone gets an empty one.
@@ -102,7 +104,9 @@ public sealed class RingActor : ReceiveActor
         foreach (var service in _view.Services)
         {
             var decision = decisions.GetValueOrDefault(service.Name) ?? new PlacementDecision([], BackendPlacement.AllBackends);
-            Update(service, decision, reason);
+            var own = changes?.Where(c => c.Id.Length == 0 || decision.Backends.Any(b => b.Id == c.Id) || service.Current.Backends.Any(b => b.Id == c.Id))
+                .Select(c => c.Change).ToList();
+            Update(service, decision, own is { Count: > 0 } ? $"{reason}: {string.Join(", ", own)}" : reason);
         }
     }
 
@@ -194,15 +198,14 @@ public sealed class RingActor : ReceiveActor
     }
 
     // Names the entries that changed, for the ring's log line and `ring tail`.
-    private static string DescribeStateChange(BackendStateTable before, BackendStateTable after)
-    {
-        var changed = after.Health.Where(e => !before.Health.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
-            .Select(e => $"{e.Key} {e.Value.Status.ToString().ToLowerInvariant()}")
+    private static List<(string Id, string Change)> StateChanges(BackendStateTable before, BackendStateTable after) =>
+        after.Health.Where(e => !before.Health.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
+            .Select(e => (e.Key, $"{e.Key} {e.Value.Status.ToString().ToLowerInvariant()}"))
             .Concat(after.Overrides.Where(e => !before.Overrides.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
-                .Select(e => $"{e.Key} {(e.Value.Drained ? "drained" : e.Value.Weight is { } w ? "weight " + BackendFields.Weight(w) : "undrained")}"))
+                .Select(e => (e.Key, $"{e.Key} {(e.Value.Drained ? "drained" : e.Value.Weight is { } w ? "weight " + BackendFields.Weight(w) : "undrained")}")))
+            .Concat(after.Discovered.Where(e => !before.Discovered.TryGetValue(e.Key, out var b) || !b.Equals(e.Value))
+                .Select(e => ("", $"{e.Key} {e.Value.Backends.Count} backends{(e.Value.Kept ? " (kept: lookup failed)" : "")}")))
             .ToList();
-        return changed.Count == 0 ? "backend state" : "backend state: " + string.Join(", ", changed);
-    }
 
     // Member.IsOlderThan compares leader-assigned up-numbers, then addresses: the same on every node.
     private static bool Younger(Member a, Member b) => b.IsOlderThan(a);
