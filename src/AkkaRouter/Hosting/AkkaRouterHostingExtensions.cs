@@ -34,6 +34,7 @@ public static class AkkaRouterHostingExtensions
             loggers.ClearLoggers();
             loggers.AddSerilogLogging();
         })
+        .AddHocon($"akka.stdout-logger-class = \"{typeof(SerilogMinimalLogger).AssemblyQualifiedName}\"", HoconAddMode.Prepend)
         .AddStartup((system, _) => PlannedShutdown.Watch(system));
 
     /// <summary>Remoting, clustering with the keep-majority split-brain resolver, roles and seed nodes.</summary>
