@@ -208,6 +208,27 @@ public class TracingSpecs
         Assert.True(Contains(post, Encoding.UTF8.GetBytes(RouterTracing.KeyHash)));
     }
 
+    [Fact(DisplayName = "Tracing: with resp-sample-every = 3, every third GET of a connection is a span naming the key's position and owner")]
+    public async Task Resp_gets_are_sampled()
+    {
+        var backend = "127.0.0.1:" + FreePort.Next();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == RouterTracing.RespSourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { if (activity.GetTagItem(RouterTracing.Owner) as string == backend) spans.Enqueue(activity); },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var edge = await EdgeNode.Start([backend], TracingOn + "\nakka-router.tracing.resp-sample-every = 3");
+        await using var client = await RawRespClient.Connect(edge.Listener("resp").Port);
+        for (var i = 0; i < 9; i++)
+            Assert.Equal(backend, await client.Command("GET", $"key-{i}") as string);
+        await Eventually.True(() => spans.Count == 3, TimeSpan.FromSeconds(5), "three GET spans");
+        Assert.Equal(new[] { "key-2", "key-5", "key-8" }.Select(Position), spans.Select(a => Tag(a, RouterTracing.KeyHash)));
+        Assert.All(spans, a => Assert.Equal((RouterTracing.RespGetSpanName, ActivityKind.Server), (a.OperationName, a.Kind)));
+    }
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 
     [Fact(DisplayName = "Tracing settings: off by default; protocol, ratio and RESP sampling read and checked")]
