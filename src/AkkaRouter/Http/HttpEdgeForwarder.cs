@@ -144,8 +144,10 @@ public sealed class HttpEdgeForwarder
     private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision, bool https,
         int route, ServiceRing service)
     {
-        // Null unless tracing is on and this request's trace is recorded: every span write below is behind that test.
-        var activity = _tracing ? StartActivity(context, key, candidates, route, service) : null;
+        // Null unless tracing is on. A trace that is not recorded (sampled out) still has an activity, so the attempts'
+        // client spans and the backends' traceparent follow its decision; only a recorded one gets attributes and events.
+        var traced = _tracing ? StartActivity(context, key, candidates, route, service) : null;
+        var activity = traced is { IsAllDataRequested: true } ? traced : null;
         string? failover = null;
         long attemptStart = 0;
         RequestBodyProbe? body = null;
@@ -252,6 +254,8 @@ public sealed class HttpEdgeForwarder
             ArrayPool<Backend?>.Shared.Return(candidates);
             if (activity is not null)
                 Finish(activity, context, decision, failover, attempts);
+            else
+                traced?.Stop();
         }
     }
 
@@ -270,14 +274,8 @@ public sealed class HttpEdgeForwarder
             ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
             activity = RouterTracing.Edge.StartActivity(RouterTracing.EdgeSpanName, ActivityKind.Server, parent);
         }
-        if (activity is null)
-            return null;
-        if (!activity.IsAllDataRequested)
-        {
-            // Not recorded (sampled out): it only carries the trace context to the backends.
-            activity.Stop();
-            return null;
-        }
+        if (activity is not { IsAllDataRequested: true })
+            return activity;
         activity.DisplayName = RouterTracing.EdgeSpanName + " " + context.Request.Method;
         activity.SetTag("http.request.method", context.Request.Method);
         activity.SetTag("url.path", context.Request.Path.Value);
