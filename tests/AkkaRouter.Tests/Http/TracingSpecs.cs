@@ -116,6 +116,31 @@ public class TracingSpecs
         Assert.DoesNotContain(spans.CallerSpan.ToString(), seen.Headers["traceparent"]);
     }
 
+    [Fact(DisplayName = "Tracing: when ASP.NET Core's request activity exists, the edge span is its internal child")]
+    public async Task Child_of_aspnetcore_request_activity()
+    {
+        using var spans = new EdgeSpans();
+        var requests = new ConcurrentQueue<Activity>();
+        using var aspnet = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { if (activity.TraceId == spans.TraceId) requests.Enqueue(activity); },
+        };
+        ActivitySource.AddActivityListener(aspnet);
+        await using var a = await TestBackend.Start("a");
+        await using var edge = await EdgeNode.Start([a.Endpoint], TracingOn);
+        using var response = await edge.Client.SendAsync(spans.Get("/documents/1"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var span = await spans.Single();
+        Assert.Equal(ActivityKind.Internal, span.Kind);
+        // The edge's request activity (the backend's Kestrel makes one too, later in the same trace).
+        await Eventually.True(() => requests.Any(r => r.SpanId == span.ParentSpanId), TimeSpan.FromSeconds(5), "the edge's request activity stopped");
+        var request = requests.First(r => r.SpanId == span.ParentSpanId);
+        Assert.Equal(spans.CallerSpan, request.ParentSpanId);
+        Assert.Equal("owner", Tag(span, RouterTracing.Decision));
+    }
+
     [Fact(DisplayName = "Tracing: a dead owner gives two attempt events and the decision failover after connect error")]
     public async Task Dead_owner_is_failover()
     {
