@@ -171,6 +171,25 @@ public enum LogFormat { Text, Json }
 /// <summary>Serilog level and format.</summary>
 public sealed record LoggingSettings(LogEventLevel Level, LogFormat Format);
 
+/// <summary>How spans are sent to the OTLP endpoint.</summary>
+public enum OtlpProtocol { Grpc, HttpProtobuf }
+
+/// <summary>OpenTelemetry traces of routing decisions (akka-router.tracing); off unless configured.</summary>
+/// <param name="OtlpEndpoint">The OTLP receiver (a collector); for http-protobuf a URL without a path gets /v1/traces.</param>
+/// <param name="SampleRatio">Fraction of traces started at this node that are recorded (a caller's sampled flag wins).</param>
+/// <param name="RespSampleEvery">One span per this many GETs of each RESP connection; 0 = no RESP spans.</param>
+/// <param name="ServiceName">The resource's service.name.</param>
+public sealed record TracingSettings(bool Enabled, string OtlpEndpoint, OtlpProtocol Protocol, double SampleRatio, int RespSampleEvery, string ServiceName)
+{
+    public static readonly TracingSettings Off = new(false, "http://127.0.0.1:4317", OtlpProtocol.Grpc, 1.0, 0, "akkarouter");
+
+    /// <summary>Whether the edge traces forwarded requests.</summary>
+    public bool Edge => Enabled;
+
+    /// <summary>Whether RESP GETs are sampled.</summary>
+    public bool Resp => Enabled && RespSampleEvery > 0;
+}
+
 /// <summary>Everything the node reads from HOCON, validated: a node never starts half-configured.</summary>
 public sealed record RouterSettings(
     IReadOnlyList<string> Roles,
@@ -186,8 +205,12 @@ public sealed record RouterSettings(
     Placement.PlacementSettings Placement,
     ScoreSettings Score,
     LoggingSettings Logging,
-    DiscoverySettings Discovery)
+    DiscoverySettings Discovery,
+    TracingSettings? Tracing = null)
 {
+    /// <summary>Tracing (akka-router.tracing); off unless configured.</summary>
+    public TracingSettings Traces => Tracing ?? TracingSettings.Off;
+
     /// <summary>Keeps a ring replica and serves lookups.</summary>
     public bool IsRouter => Roles.Contains(NodeRoles.Router);
 

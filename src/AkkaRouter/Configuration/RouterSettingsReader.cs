@@ -52,7 +52,38 @@ public static class RouterSettingsReader
             Placement: ReadPlacement(config, node.Zone),
             Score: ReadScore(config),
             Logging: ReadLogging(config),
-            Discovery: ReadDiscovery(config));
+            Discovery: ReadDiscovery(config),
+            Tracing: ReadTracing(config));
+    }
+
+    private static TracingSettings ReadTracing(Config config)
+    {
+        const string prefix = "akka-router.tracing";
+        if (!config.HasPath(prefix))
+            return TracingSettings.Off;
+        var enabled = Read(config, prefix + ".enabled", c => c.GetBoolean(prefix + ".enabled", false));
+        var protocolText = ReadString(config, prefix + ".protocol");
+        var protocol = protocolText.ToLowerInvariant() switch
+        {
+            "" or "grpc" => OtlpProtocol.Grpc,
+            "http-protobuf" or "http/protobuf" => OtlpProtocol.HttpProtobuf,
+            _ => throw new ConfigurationError(prefix + ".protocol", $"'{protocolText}' is not an OTLP protocol (grpc, http-protobuf)"),
+        };
+        var endpoint = ReadString(config, prefix + ".otlp-endpoint");
+        if (endpoint.Length == 0)
+            endpoint = protocol == OtlpProtocol.Grpc ? "http://127.0.0.1:4317" : "http://127.0.0.1:4318";
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new ConfigurationError(prefix + ".otlp-endpoint", $"'{endpoint}' is not an http(s) URL such as \"http://127.0.0.1:4317\"");
+        var ratio = config.HasPath(prefix + ".sample-ratio") ? ReadFraction(config, prefix + ".sample-ratio", max: 1) : 1.0;
+        var every = config.HasPath(prefix + ".resp-sample-every")
+            ? Read(config, prefix + ".resp-sample-every", c => c.GetInt(prefix + ".resp-sample-every"))
+            : 0;
+        if (every < 0)
+            throw new ConfigurationError(prefix + ".resp-sample-every", $"{every} must be 0 (no RESP spans) or a positive count");
+        var service = ReadString(config, prefix + ".service-name");
+        if (service.Length == 0)
+            throw new ConfigurationError(prefix + ".service-name", "must not be empty (the service.name of every span)");
+        return new TracingSettings(enabled, endpoint, protocol, ratio, every, service);
     }
 
     private static DiscoverySettings ReadDiscovery(Config config)

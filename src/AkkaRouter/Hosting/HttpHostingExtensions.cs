@@ -24,7 +24,7 @@ public static class HttpHostingExtensions
         {
             var edge = system.ActorOf(HttpEdgeActor.Props(settings.Http, services.GetRequiredService<RingView>(),
                 services.GetRequiredService<BackendCircuits>(), services.GetRequiredService<BackendLoads>(), services.GetRequiredService<ListenerRegistry>(),
-                services.GetRequiredService<HttpEdgeMetrics>()), "http-edge");
+                services.GetRequiredService<HttpEdgeMetrics>(), settings.Traces), "http-edge");
             registry.Register<HttpEdgeActor>(edge);
             try
             {

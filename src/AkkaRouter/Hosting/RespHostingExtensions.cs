@@ -23,7 +23,7 @@ public static class RespHostingExtensions
             var server = system.ActorOf(RespServerActor.Props(listener, settings.Resp,
                 services.GetRequiredService<RingView>(), services.GetRequiredService<RespClientRegistry>(),
                 services.GetRequiredService<RespServerInfo>(), services.GetRequiredService<ListenerRegistry>(),
-                services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<RespCommandStats>()), "resp");
+                services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<RespCommandStats>(), settings.Traces), "resp");
             registry.Register<RespServerActor>(server);
 
             var shutdown = CoordinatedShutdown.Get(system);

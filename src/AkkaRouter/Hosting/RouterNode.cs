@@ -6,6 +6,7 @@ using AkkaRouter.Management;
 using AkkaRouter.Membership;
 using AkkaRouter.Metrics;
 using AkkaRouter.Resp;
+using AkkaRouter.Tracing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
@@ -67,6 +68,8 @@ public static class RouterNode
         builder.Services.AddSingleton<RouterMetrics>();
         builder.Services.AddSingleton<RespCommandStats>();
         builder.Services.AddSingleton<HttpEdgeMetrics>();
+        // Tracing (akka-router.tracing): the tracer provider starts before the listeners; nothing when off.
+        builder.Services.AddRouterTracing(settings);
         var termination = new NodeTermination();
         builder.Services.AddSingleton(termination);
         builder.Services.AddAkka(SystemName, (akka, services) => akka

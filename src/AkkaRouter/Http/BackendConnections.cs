@@ -11,7 +11,9 @@ namespace AkkaRouter.Http;
 public static class BackendConnections
 {
     /// <summary>A proxy's client: no redirects, cookies, decompression, proxy or trace headers of its own.</summary>
-    public static HttpMessageInvoker Create(HttpEdgeSettings settings) =>
+    /// <param name="propagateTraces">Tracing on: each attempt is a client span and the backend gets its traceparent
+    /// (replacing the client's, whose span is the edge span's parent).</param>
+    public static HttpMessageInvoker Create(HttpEdgeSettings settings, bool propagateTraces = false) =>
         new(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -20,8 +22,8 @@ public static class BackendConnections
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = int.MaxValue,
             PooledConnectionIdleTimeout = settings.PooledConnectionIdleTimeout,
-            // The client's own trace headers pass through untouched; the edge adds none.
-            ActivityHeadersPropagator = null,
+            // Tracing off: the client's own trace headers pass through untouched; the edge adds none.
+            ActivityHeadersPropagator = propagateTraces ? new Yarp.ReverseProxy.Forwarder.ReverseProxyPropagator(System.Diagnostics.DistributedContextPropagator.Current) : null,
             ConnectCallback = (context, cancel) => Connect(context.DnsEndPoint, settings.ConnectTimeout, cancel),
             SslOptions = BackendSsl(settings.ToBackends),
         }, disposeHandler: true);

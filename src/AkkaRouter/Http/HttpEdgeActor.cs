@@ -49,6 +49,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     private readonly BackendLoads _loads;
     private readonly ListenerRegistry _listeners;
     private readonly HttpEdgeMetrics _metrics;
+    private readonly TracingSettings? _tracing;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _supervisors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CircuitState> _states = new(StringComparer.Ordinal);
@@ -57,9 +58,10 @@ public sealed class HttpEdgeActor : ReceiveActor
     private long _incarnation;
 
     public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, ListenerRegistry listeners,
-        HttpEdgeMetrics metrics)
+        HttpEdgeMetrics metrics, TracingSettings? tracing = null)
     {
         _metrics = metrics;
+        _tracing = tracing;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
@@ -88,8 +90,8 @@ public sealed class HttpEdgeActor : ReceiveActor
 
     /// <summary>Props of the edge; the listener starts on <see cref="Bind"/>, so a busy port fails the node's start.</summary>
     public static Props Props(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, ListenerRegistry listeners,
-        HttpEdgeMetrics metrics) =>
-        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, loads, listeners, metrics));
+        HttpEdgeMetrics metrics, TracingSettings? tracing = null) =>
+        Akka.Actor.Props.Create(() => new HttpEdgeActor(settings, ring, circuits, loads, listeners, metrics, tracing));
 
     // The circuits' BackoffSupervisors do not fail by themselves; should one, it is restarted like its child.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Restart);
@@ -113,7 +115,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         var asker = Sender;
         try
         {
-            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, _loads, Self, _metrics);
+            _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, _loads, Self, _metrics, _tracing);
             var bound = await _server.StartAsync();
             _listeners.Register("http", bound);
             _log.Info("HTTP edge listening on {HttpEndpoint}", bound);

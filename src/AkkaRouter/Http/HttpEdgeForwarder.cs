@@ -9,6 +9,7 @@ using AkkaRouter.Membership;
 using AkkaRouter.Placement;
 using AkkaRouter.Placement.Balancing;
 using AkkaRouter.Ring;
+using AkkaRouter.Tracing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -63,11 +64,14 @@ public sealed class HttpEdgeForwarder
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly int _candidates;
     private readonly HttpEdgeMetrics _metrics;
+    // akka-router.tracing.enabled: off, no request asks the activity source for a span.
+    private readonly bool _tracing;
 
     public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, IActorRef edge,
-        IHttpForwarder forwarder, HttpMessageInvoker backends, HttpEdgeMetrics metrics)
+        IHttpForwarder forwarder, HttpMessageInvoker backends, HttpEdgeMetrics metrics, TracingSettings? tracing = null)
     {
         _metrics = metrics;
+        _tracing = tracing?.Edge == true;
         _settings = settings;
         _ring = ring;
         _circuits = circuits;
@@ -103,11 +107,11 @@ public sealed class HttpEdgeForwarder
         if (route >= 0 && _balancers[route] is { } balancer)
         {
             var picked = balancer.Candidates(ring, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
-            return Forward(context, key, candidates, picked, 0, PolicyDecisions[(int)balancer.Policy], _settings.BackendTlsFor(route));
+            return Forward(context, key, candidates, picked, 0, PolicyDecisions[(int)balancer.Policy], _settings.BackendTlsFor(route), route, service);
         }
         var count = Preference(ring, key, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
         var (first, spilled) = _bounded ? Balance(_loads!, ring, candidates, count) : (0, false);
-        return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision, _settings.BackendTlsFor(route));
+        return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision, _settings.BackendTlsFor(route), route, service);
     }
 
     // Bounded loads: which candidate the first attempt goes to, and whether one over its limit was passed over for it
@@ -137,9 +141,16 @@ public sealed class HttpEdgeForwarder
 
     // Attempts go down the preference list from candidate `first`; backends a spill passed over come last, so the
     // bound never fails a request that one of them could serve.
-    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision, bool https)
+    private async Task Forward(HttpContext context, string key, Backend?[] candidates, int count, int first, string decision, bool https,
+        int route, ServiceRing service)
     {
         var started = Stopwatch.GetTimestamp();
+        // Null unless tracing is on. A trace that is not recorded (sampled out) still has an activity, so the attempts'
+        // client spans and the backends' traceparent follow its decision; only a recorded one gets attributes and events.
+        var traced = _tracing ? StartActivity(context, key, candidates, route, service) : null;
+        var activity = traced is { IsAllDataRequested: true } ? traced : null;
+        string? failover = null;
+        long attemptStart = 0;
         RequestBodyProbe? body = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
             context.Request.Body = body = new RequestBodyProbe(context.Request.Body);
@@ -156,9 +167,17 @@ public sealed class HttpEdgeForwarder
                 {
                     (failures ??= new()).Add($"{backend.Endpoint} circuit {(state.Phase == CircuitPhase.Open ? "open" : "half-open")}");
                     _metrics.Retry(backend.Endpoint);
+                    if (activity is not null)
+                    {
+                        var outcome = state.Phase == CircuitPhase.Open ? "circuit open" : "circuit half-open";
+                        Attempt(activity, backend.Endpoint, outcome, 0);
+                        failover ??= $"failover after {outcome} of {backend.Endpoint}";
+                    }
                     continue;
                 }
                 attempts++;
+                if (activity is not null)
+                    attemptStart = Stopwatch.GetTimestamp();
                 if (tried is not null)
                 {
                     tried.Add(backend.Endpoint);
@@ -185,6 +204,8 @@ public sealed class HttpEdgeForwarder
                 }
                 if (error == ForwarderError.None)
                 {
+                    if (activity is not null)
+                        Served(activity, backend.Endpoint, context.Response.StatusCode, attemptStart);
                     if (context.Response.StatusCode >= 500)
                         Report(backend, AttemptResult.Failed, $"HTTP {context.Response.StatusCode}");
                     else if (state is { Phase: CircuitPhase.Suspect or CircuitPhase.HalfOpen })
@@ -197,6 +218,12 @@ public sealed class HttpEdgeForwarder
                 var retryable = error == ForwarderError.Request && body?.Started != true && !context.Response.HasStarted
                     && !context.RequestAborted.IsCancellationRequested;
                 Report(backend, IsClientSide(error) ? AttemptResult.Inconclusive : AttemptResult.Failed, cause);
+                if (activity is not null)
+                {
+                    Attempt(activity, backend.Endpoint, cause, attemptStart);
+                    if (retryable)
+                        failover ??= $"failover after connect error ({cause}) on {backend.Endpoint}";
+                }
                 if (retryable)
                 {
                     (failures ??= new()).Add($"{backend.Endpoint} {cause}");
@@ -227,7 +254,100 @@ public sealed class HttpEdgeForwarder
             _metrics.Duration(Stopwatch.GetElapsedTime(started).TotalSeconds);
             Array.Clear(candidates, 0, count);
             ArrayPool<Backend?>.Shared.Return(candidates);
+            if (activity is not null)
+                Finish(activity, context, decision, failover, attempts);
+            else
+                traced?.Stop();
         }
+    }
+
+    // The request's span. When ASP.NET Core already made a request activity (something listens to its source) the
+    // edge's span is its child; otherwise it is the server span itself, continuing the caller's traceparent.
+    private Activity? StartActivity(HttpContext context, string key, Backend?[] candidates, int route, ServiceRing service)
+    {
+        Activity? activity;
+        if (Activity.Current is not null)
+        {
+            activity = RouterTracing.Edge.StartActivity(RouterTracing.EdgeSpanName, ActivityKind.Internal);
+        }
+        else
+        {
+            DistributedContextPropagator.Current.ExtractTraceIdAndState(context.Request.Headers, ReadHeader, out var traceParent, out var traceState);
+            ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+            activity = RouterTracing.Edge.StartActivity(RouterTracing.EdgeSpanName, ActivityKind.Server, parent);
+        }
+        if (activity is not { IsAllDataRequested: true })
+            return activity;
+        activity.DisplayName = RouterTracing.EdgeSpanName + " " + context.Request.Method;
+        activity.SetTag("http.request.method", context.Request.Method);
+        activity.SetTag("url.path", context.Request.Path.Value);
+        activity.SetTag(RouterTracing.KeyHash, RouterTracing.Position(KeyHash(key)));
+        activity.SetTag(RouterTracing.Service, service.Name);
+        activity.SetTag(RouterTracing.Route, route >= 0 ? route : "default");
+        // A consistent-hash request's preference list starts with the key's owner; a balancing route has no owner.
+        if (route < 0 || _balancers[route] is null)
+            activity.SetTag(RouterTracing.Owner, candidates[0]?.Endpoint);
+        var scope = service.Scope;
+        activity.SetTag(RouterTracing.RingScope, scope);
+        if (scope.StartsWith(Placement.BackendPlacement.AllBackends + ":", StringComparison.Ordinal))
+            activity.SetTag(RouterTracing.ZoneFallback, true);
+        return activity;
+    }
+
+    private static readonly DistributedContextPropagator.PropagatorGetterCallback ReadHeader = static (object? carrier, string name, out string? value, out IEnumerable<string>? values) =>
+    {
+        values = null;
+        value = ((IHeaderDictionary)carrier!).TryGetValue(name, out var header) && header.Count > 0 ? header.ToString() : null;
+    };
+
+    private static void Attempt(Activity activity, string backend, string outcome, long started)
+    {
+        var duration = started == 0 ? 0.0 : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        activity.AddEvent(new ActivityEvent(RouterTracing.AttemptEvent, tags: new ActivityTagsCollection
+        {
+            { RouterTracing.AttemptBackend, backend },
+            { RouterTracing.AttemptOutcome, outcome },
+            { RouterTracing.AttemptDurationMs, Math.Round(duration, 3) },
+        }));
+    }
+
+    // A backend answered (any status): the attempt, and who served the request.
+    private static void Served(Activity activity, string backend, int status, long started)
+    {
+        Attempt(activity, backend, status < 500 ? "ok" : $"HTTP {status}", started);
+        activity.SetTag(RouterTracing.Backend, backend);
+    }
+
+    private static void Finish(Activity activity, HttpContext context, string decision, string? failover, int attempts)
+    {
+        var served = activity.GetTagItem(RouterTracing.Backend) is not null;
+        activity.SetTag(RouterTracing.Decision, served && failover is not null ? RouterTracing.FailoverDecision : decision);
+        activity.SetTag(RouterTracing.DecisionReason, served && failover is not null ? failover : Reason(decision));
+        activity.SetTag(RouterTracing.Attempts, attempts);
+        var status = context.Response.StatusCode;
+        activity.SetTag("http.response.status_code", status);
+        if (status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout)
+            activity.SetStatus(ActivityStatusCode.Error, failover is null ? $"HTTP {status}" : $"HTTP {status} ({failover})");
+        activity.Stop();
+    }
+
+    private static string Reason(string decision) => decision switch
+    {
+        OwnerDecision => "owner",
+        SpillDecision => "bounded-load spill",
+        _ => "policy " + decision,
+    };
+
+    private static ulong KeyHash(string key)
+    {
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(key.Length);
+        if (maxBytes <= StackKeyBytes)
+        {
+            Span<byte> buffer = stackalloc byte[StackKeyBytes];
+            var length = Encoding.UTF8.GetBytes(key, buffer);
+            return RingSnapshot.KeyHash(buffer[..length]);
+        }
+        return RingSnapshot.KeyHash(Encoding.UTF8.GetBytes(key));
     }
 
     private void Report(Backend backend, AttemptResult result, string failure) =>

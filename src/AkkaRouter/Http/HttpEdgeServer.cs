@@ -33,7 +33,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
 
     /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots and the load counters.</summary>
     public static HttpEdgeServer Create(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, IActorRef edge,
-        HttpEdgeMetrics metrics)
+        HttpEdgeMetrics metrics, TracingSettings? tracing = null)
     {
         var address = ResolveHost(settings.Listener.Host);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -74,8 +74,8 @@ public sealed class HttpEdgeServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var backends = BackendConnections.Create(settings);
-        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics);
+        var backends = BackendConnections.Create(settings, propagateTraces: tracing?.Edge == true);
+        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics, tracing);
         app.Run(forwarder.Handle);
         return new HttpEdgeServer(app, backends);
     }

@@ -56,7 +56,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats)
+    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats,
+        TracingSettings? tracing = null)
     {
         _listener = listener;
         _metrics = metrics;
@@ -71,7 +72,7 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             MaxBulkLength = settings.MaxBulkLength,
             MaxMultibulkLength = Math.Max(RespLimits.Default.MaxMultibulkLength, settings.MaxBulkLength + RespLimits.Default.MaxInlineLength),
         });
-        _handler = new RespCommandHandler(ring, settings, registry, info);
+        _handler = new RespCommandHandler(ring, settings, registry, info, tracing is { Resp: true } ? tracing.RespSampleEvery : 0);
         _certificates = settings.ListenerTls.Enabled ? new Tls.PemCertificateSource(settings.ListenerTls, "RESP", metrics.TlsReloads) : null;
 
         Receive<SocketAcceptor.Accepted>(a => OnAccepted(a.Socket));
@@ -106,8 +107,8 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for a server on an already bound listener (binding happens at start-up, so a busy port fails the node).</summary>
-    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats) =>
-        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics, stats));
+    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats, TracingSettings? tracing = null) =>
+        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics, stats, tracing));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);

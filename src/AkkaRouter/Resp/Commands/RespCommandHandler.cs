@@ -10,13 +10,17 @@ namespace AkkaRouter.Resp.Commands;
 /// Ring lookups come first and read the current snapshot with one volatile read; everything else
 /// (introspection, client management) is rare and may allocate.
 /// </remarks>
-internal sealed class RespCommandHandler(RingView ring, RespServerSettings settings, RespClientRegistry clients, RespServerInfo info)
+/// <param name="sampleEvery">akka-router.tracing.resp-sample-every: one span per this many GETs of a connection; 0 = none.</param>
+internal sealed class RespCommandHandler(RingView ring, RespServerSettings settings, RespClientRegistry clients, RespServerInfo info, int sampleEvery = 0)
 {
     private readonly RingCommands _ring = new(ring);
     private readonly ConnectionCommands _connection = new(settings);
     private readonly ClientCommand _client = new(clients);
     private readonly IntrospectionCommands _introspection = new(ring, settings, clients, info);
     private readonly bool _passwordRequired = settings.Password.Length > 0;
+    // Off (the default), a GET pays this one test.
+    private readonly bool _sampling = sampleEvery > 0;
+    private readonly long _sampleEvery = Math.Max(1, sampleEvery);
 
     /// <summary>Writes the reply; returns false when the connection must close after it (QUIT).</summary>
     public bool Execute(RespCommand command, RespWriter writer, RespClient client, RespBatchCounts counts)
@@ -26,7 +30,10 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
         {
             // The hot path: no dispatch, no error bookkeeping; the lookup's outcome is the result.
             client.LastCommand = CommandTable.Get;
-            counts.Get(_ring.Get(command[1], writer));
+            if (_sampling && client.CommandsProcessed % _sampleEvery == 0)
+                counts.Get(TracedGet(command[1], writer));
+            else
+                counts.Get(_ring.Get(command[1], writer));
             return true;
         }
         var errorsBefore = writer.ErrorCount;
@@ -52,6 +59,21 @@ internal sealed class RespCommandHandler(RingView ring, RespServerSettings setti
         }
         counts.Answered(index < 0 ? RespBatchCounts.UnknownCommand : index, writer.ErrorCount == errorsBefore);
         return keepOpen;
+    }
+
+    // A sampled GET: a server span with the key's ring position and owner (only here does a GET allocate).
+    private bool TracedGet(ReadOnlySpan<byte> key, RespWriter writer)
+    {
+        using var activity = Tracing.RouterTracing.Resp.StartActivity(Tracing.RouterTracing.RespGetSpanName, System.Diagnostics.ActivityKind.Server);
+        if (activity is not { IsAllDataRequested: true })
+            return _ring.Get(key, writer);
+        var found = _ring.Get(key, writer);
+        activity.SetTag(Tracing.RouterTracing.KeyHash, Tracing.RouterTracing.Position(Ring.RingSnapshot.KeyHash(key)));
+        activity.SetTag(Tracing.RouterTracing.Service, RingView.DefaultService);
+        activity.SetTag(Tracing.RouterTracing.Owner, found ? ring.Current.Owner(key)?.Endpoint : null);
+        if (!found)
+            activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no backends");
+        return found;
     }
 
     private bool Allowed(RespClient client, RespWriter writer)
