@@ -56,6 +56,16 @@ internal sealed class RingCommands(RingView ring)
         return null;
     }
 
+    // For commands whose optional last argument (at `index`) names the service: null, with the error written, when
+    // there are more arguments or the service is unknown.
+    private ServiceRing? LastArgumentService(RespCommand command, int index, RespWriter writer)
+    {
+        if (command.Count <= index + 1)
+            return Service(command, index, writer);
+        writer.Raw(RespErrors.Syntax);
+        return null;
+    }
+
     public void MGet(RespCommand command, RespWriter writer, RespBatchCounts counts)
     {
         var snapshot = ring.Current;
@@ -117,12 +127,7 @@ internal sealed class RingCommands(RingView ring)
     /// </summary>
     public void Nodes(RespCommand command, RespWriter writer)
     {
-        if (command.Count > 2)
-        {
-            writer.Raw(RespErrors.Syntax);
-            return;
-        }
-        if (Service(command, 1, writer) is not { } service)
+        if (LastArgumentService(command, 1, writer) is not { } service)
             return;
         var snapshot = service.Current;
         writer.ArrayHeader(snapshot.Count);
@@ -148,12 +153,7 @@ internal sealed class RingCommands(RingView ring)
     /// </summary>
     public void Explain(RespCommand command, RespWriter writer)
     {
-        if (command.Count > 3)
-        {
-            writer.Raw(RespErrors.Syntax);
-            return;
-        }
-        if (Service(command, 2, writer) is not { } service)
+        if (LastArgumentService(command, 2, writer) is not { } service)
             return;
         var explanation = KeyExplanation.Of(service.Current, ring.State, System.Text.Encoding.UTF8.GetString(command[1]));
         writer.MapHeader(5);
@@ -184,12 +184,7 @@ internal sealed class RingCommands(RingView ring)
 
     public void Info(RespCommand command, RespWriter writer)
     {
-        if (command.Count > 2)
-        {
-            writer.Raw(RespErrors.Syntax);
-            return;
-        }
-        if (Service(command, 1, writer) is not { } service)
+        if (LastArgumentService(command, 1, writer) is not { } service)
             return;
         var snapshot = service.Current;
         writer.MapHeader(5);
