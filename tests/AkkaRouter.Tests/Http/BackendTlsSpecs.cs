@@ -73,6 +73,7 @@ public sealed class BackendTlsSpecs : IAsyncLifetime
               routes = [ { path = "^/secure/", service = secure, backend-tls = on }, { } ]
             }
             """, expectedOwners: 1);
+        await Eventually.True(() => edge.Node.Ring.Find("secure")?.Current.OwnerCount == 2, TimeSpan.FromSeconds(10), "the secure service's backends own keys");
         using var secure = await edge.Client.GetAsync("/secure/a");
         Assert.Equal(HttpStatusCode.OK, secure.StatusCode);
         Assert.StartsWith("secure-", secure.Headers.GetValues(TestBackend.ServedBy).Single());
