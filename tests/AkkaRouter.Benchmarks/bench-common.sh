@@ -1,6 +1,7 @@
-# Shared part of the side-by-side benchmark scripts (resp-vs-redis.sh, http-vs-nginx.sh); sourced,
-# not run. The sourcing script sets `bench` (its name, for messages) and `root` (the repository)
-# first, and appends the pid of every server it starts to `pids`.
+# Shared part of the side-by-side benchmark scripts (resp-vs-redis.sh, http-vs-nginx.sh,
+# rr-side-by-side.sh, tls-side-by-side.sh, tracing-cost.sh); sourced, not run. The sourcing script
+# sets `bench` (its name, for messages) and `root` (the repository) first, and appends the pid of
+# every server it starts to `pids`.
 
 work="$(mktemp -d "/tmp/$bench.XXXXXX")"
 pids=()
@@ -91,4 +92,38 @@ CONF
 # to_ms LATENCY: wrk's latency (512.00us, 1.23ms, 1.01s) in milliseconds.
 to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+# parse_smoke_argument HELP_LAST_LINE "$@": sets smoke=1 for --smoke (else 0); -h/--help prints the
+# script's header comment (lines 2 to HELP_LAST_LINE); anything else is refused.
+parse_smoke_argument() {
+  local help_last="$1" arg; shift
+  smoke=0
+  for arg in "$@"; do
+    case "$arg" in
+      --smoke) smoke=1 ;;
+      -h|--help) sed -n "2,${help_last}p" "$0"; exit 0 ;;
+      *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
+    esac
+  done
+}
+
+# require_tools TOOL[:PACKAGE]...: installs the Debian packages of missing tools when running as root
+# (apt-get), else fails naming them; dotnet must be there already.
+require_tools() {
+  local spec tool package missing=() packages=()
+  for spec in "$@"; do
+    tool="${spec%%:*}"; package="${spec#*:}"
+    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { missing+=("$tool"); packages+=("$package"); }
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "== installing ${packages[*]}"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null; }
+    else
+      echo "$bench: missing ${missing[*]} (Debian: apt-get install ${packages[*]})" >&2; exit 1
+    fi
+  fi
+  command -v dotnet >/dev/null || { echo "$bench: dotnet not found" >&2; exit 1; }
 }

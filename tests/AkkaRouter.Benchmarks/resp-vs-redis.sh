@@ -28,14 +28,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
-    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
-  esac
-done
+bench=resp-vs-redis
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+parse_smoke_argument 30 "$@"
 
 # Requests per run, chosen so each full run takes a few seconds on a 2-core machine.
 if [ "$smoke" = 1 ]; then
@@ -48,13 +44,7 @@ fi
 settings=("-c 50 -P 1" "-c 50 -P 16" "-c 1 -P 1")
 requests=("$n_c50_p1" "$n_c50_p16" "$n_c1_p1")
 
-for tool in dotnet redis-server redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "resp-vs-redis: '$tool' not found (Debian: apt-get install redis-server redis-tools)" >&2; exit 1; }
-done
-
-bench=resp-vs-redis
-# shellcheck source=bench-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+require_tools redis-server redis-benchmark:redis-tools redis-cli:redis-tools
 
 # --- 1. publish ---------------------------------------------------------------------------------
 publish_router

@@ -23,38 +23,19 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
-  esac
-done
+bench=rr-side-by-side
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+parse_smoke_argument 22 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-1000}"
 [ "$smoke" = 1 ] && connections="${CONNECTIONS:-100}"
 
-missing=()
-for tool in nginx haproxy wrk curl; do command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
-  else
-    echo "rr-side-by-side: missing ${missing[*]} (Debian: apt-get install nginx haproxy wrk curl)" >&2; exit 1
-  fi
-fi
+require_tools nginx haproxy wrk curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 haproxy_bin="$(command -v haproxy || echo /usr/sbin/haproxy)"
-command -v dotnet >/dev/null || { echo "rr-side-by-side: dotnet not found" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-bench=rr-side-by-side
-# shellcheck source=bench-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
 publish_router
 

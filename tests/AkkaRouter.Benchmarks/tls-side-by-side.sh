@@ -43,14 +43,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
-    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
-  esac
-done
+bench=tls-side-by-side
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+parse_smoke_argument 43 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-200}"
@@ -60,24 +56,9 @@ handshakes="${HANDSHAKES:-on}"
 key_type="${KEY:-ec}"
 case "$key_type" in ec|rsa) ;; *) echo "KEY must be ec or rsa, not '$key_type'" >&2; exit 2 ;; esac
 
-missing=()
-for tool in nginx wrk curl openssl; do command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
-      || { apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }
-  else
-    echo "tls-side-by-side: missing ${missing[*]} (Debian: apt-get install nginx wrk curl openssl)" >&2; exit 1
-  fi
-fi
+require_tools nginx wrk curl openssl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-command -v dotnet >/dev/null || { echo "tls-side-by-side: dotnet not found" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-bench=tls-side-by-side
-# shellcheck source=bench-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
 publish_router
 

@@ -23,34 +23,16 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "unknown argument '$arg' (use --smoke or nothing)" >&2; exit 2 ;;
-  esac
-done
+bench=tracing-cost
+# shellcheck source=bench-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
+parse_smoke_argument 22 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-50}"
 
-missing=()
-for tool in nginx wrk; do command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing ${missing[*]}"
-    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq "${missing[@]}" >/dev/null; }
-  else
-    echo "tracing-cost: missing ${missing[*]} (Debian: apt-get install nginx wrk)" >&2; exit 1
-  fi
-fi
+require_tools nginx wrk
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-command -v dotnet >/dev/null || { echo "tracing-cost: dotnet not found" >&2; exit 1; }
-
-bench=tracing-cost
-# shellcheck source=bench-common.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
 publish_router
 
