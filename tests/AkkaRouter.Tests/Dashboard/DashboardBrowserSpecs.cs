@@ -278,7 +278,7 @@ public sealed class DashboardBrowserSpecs(ITestOutputHelper output) : IAsyncLife
         }
     }
 
-    // docs/dashboard.png (the README's picture) is this screenshot, colour-quantised to keep it small.
+    // src/AkkaRouter/Dashboard/dashboard.png (the README's picture) is this screenshot, colour-quantised to keep it small.
     [Fact(DisplayName = "A laptop-sized screenshot with traffic through the edge and a key looked up shows rates, the key's owner and the changes without console errors")]
     public async Task Laptop_screenshot()
     {
