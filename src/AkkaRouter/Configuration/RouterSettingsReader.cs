@@ -12,6 +12,7 @@ public static class RouterSettingsReader
     /// <summary>Reads the settings or throws <see cref="ConfigurationError"/>.</summary>
     public static RouterSettings Read(Config config)
     {
+        UnknownKeys.Check(config);
         var roles = ReadRoles(config);
         var remote = new RemoteSettings(
             Hostname: RequireNonEmpty(config, "akka.remote.dot-netty.tcp.hostname"),

@@ -80,6 +80,29 @@ public class RouterSettingsSpecs
         Assert.Equal((TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)), (settings.Discovery.TtlFloor, settings.Discovery.Timeout));
     }
 
+    [Theory(DisplayName = "A key under akka-router that the defaults do not define stops the node with one line naming it and the closest known key; list entries are checked per element")]
+    [InlineData("akka-router.resp.pasword = s3cret", "akka-router.resp.pasword", "did you mean 'akka-router.resp.password'?")]
+    [InlineData("akka-router.http.tsl { enabled = on }", "akka-router.http.tsl", "did you mean 'akka-router.http.tls'?")]
+    [InlineData("akka-router.static-backends = [ { endpoint = \"a:1\" }, { endpoint = \"b:1\", wieght = 2 } ]", "akka-router.static-backends[1].wieght", "did you mean 'akka-router.static-backends[1].weight'?")]
+    [InlineData("akka-router.http.routes = [ { path = \"^/a\", polcy = random } ]", "akka-router.http.routes[0].polcy", "did you mean 'akka-router.http.routes[0].policy'?")]
+    [InlineData("akka-router.discovery.dns-srv = [ { name = x, nameserver = [\"10.0.0.2\"] } ]", "akka-router.discovery.dns-srv[0].nameserver", "did you mean 'akka-router.discovery.dns-srv[0].nameservers'?")]
+    public void Unknown_keys_are_refused(string hocon, string key, string problem)
+    {
+        var error = ReadFails(hocon);
+        Assert.Equal(key, error.Key);
+        Assert.Contains("unknown key", error.Problem);
+        Assert.Contains(problem, error.Problem);
+    }
+
+    [Fact(DisplayName = "Zone names under placement.zone-costs are the operator's own and are accepted; every shipped example configuration reads without an unknown key")]
+    public void Free_form_and_shipped_configurations_are_accepted()
+    {
+        Assert.Equal(2.5, Read("akka-router.placement.zone-costs { eu-west-1a = 2.5 }").Score.ZoneCost("eu-west-1a"));
+        var hocon = Path.Combine(AppContext.BaseDirectory, "hocon");
+        foreach (var file in Directory.GetFiles(hocon, "*.conf"))
+            UnknownKeys.Check(RouterConfig.Load([file], new Dictionary<string, string>()));
+    }
+
     [Theory(DisplayName = "Invalid configuration names the key and the problem")]
     [InlineData("akka.cluster.roles = [backend]", "akka-router.node.service-endpoint", "required")]
     [InlineData("akka.cluster.roles = [backend]\nakka-router.node.service-endpoint = \"nohost\"", "akka-router.node.service-endpoint", "not an endpoint")]
