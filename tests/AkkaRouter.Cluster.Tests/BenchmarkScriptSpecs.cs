@@ -36,6 +36,13 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("edge/nginx handshake-per-request (medians)", stdout, StringComparison.Ordinal);
     }
 
+    [Fact(DisplayName = "remote-tls-cost.sh --smoke: a cluster forms over plain and over mutually authenticated TLS remoting, and a killed member leaves both rings")]
+    public async Task Remote_tls_cost_smoke()
+    {
+        var stdout = await Smoke("remote-tls-cost.sh");
+        Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
+    }
+
     // Runs a benchmark script with --smoke against the executable built beside the tests (the smoke run checks the
     // script, not a fresh publish); returns its standard output once it exited 0 within 3 minutes.
     private async Task<string> Smoke(string name)

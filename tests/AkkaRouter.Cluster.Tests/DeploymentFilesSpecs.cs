@@ -68,6 +68,38 @@ public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
         }
     }
 
+    [Fact(DisplayName = "docker-compose.remote-tls.yml with docker/certs/issue.sh: every node mounts only its own certificate directory and reads as a remote-TLS member seeded at akka.ssl.tcp://akkarouter@router-1:4053")]
+    public async Task Remote_tls_override_is_valid()
+    {
+        var certificates = Directory.CreateTempSubdirectory("akkarouter-compose-certs-").FullName;
+        try
+        {
+            await Run("bash", null, Path.Combine(Root, "docker", "certs", "issue.sh"), certificates);
+            Assert.False(File.Exists(Path.Combine(certificates, "router-1", "ca.key")), "the CA's key must not be in a node's directory");
+            var yaml = await Run("docker-compose", null, "-f", ComposeFile, "-f", Path.Combine(Root, "docker", "docker-compose.remote-tls.yml"), "config");
+            using var config = JsonDocument.Parse(await Run("python3", yaml, "-c", "import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"));
+            foreach (var (name, (file, role, _)) in NodeServices)
+            {
+                var service = config.RootElement.GetProperty("services").GetProperty(name);
+                var mounts = Mounts(service);
+                Assert.Equal(Path.Combine(Root, "docker", "certs", "out", name), mounts["/app/certs"]);
+                // Read the node's configuration with its mount resolved to the directory issue.sh just wrote.
+                var environment = service.GetProperty("environment").EnumerateObject().ToDictionary(v => v.Name, v => v.Value.GetString()!);
+                foreach (var key in environment.Keys.Where(k => environment[k].StartsWith("/app/certs/", StringComparison.Ordinal)).ToList())
+                    environment[key] = environment[key].Replace("/app/certs", Path.Combine(certificates, name));
+                var settings = NodeSettings(environment, file);
+                Assert.Contains(role, settings.Roles);
+                Assert.True(settings.RemotingTls.Enabled);
+                Assert.Equal(["akka.ssl.tcp://akkarouter@router-1:4053"], settings.SeedNodes);
+                output.WriteLine($"{name}: remote TLS with {settings.RemotingTls.Certificate}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(certificates, recursive: true);
+        }
+    }
+
     [Fact(DisplayName = "The Dockerfile publishes src/AkkaRouter, runs as non-root, checks /health/ready and exposes the contract ports")]
     public void Dockerfile_follows_the_contract()
     {
@@ -346,13 +378,16 @@ public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
             .Select(m => m.Value).Where(n => !PromQlWords.Contains(n)).Distinct();
     }
 
-    private static RouterSettings NodeSettings(JsonElement service, string file)
+    private static RouterSettings NodeSettings(JsonElement service, string file) =>
+        NodeSettings(service.GetProperty("environment").EnumerateObject().ToDictionary(v => v.Name, v => v.Value.GetString()!), file);
+
+    private static RouterSettings NodeSettings(IReadOnlyDictionary<string, string> serviceEnvironment, string file)
     {
         var environment = new Hashtable();
         foreach (var (key, value) in DockerfileEnvironment())
             environment[key] = value;
-        foreach (var variable in service.GetProperty("environment").EnumerateObject())
-            environment[variable.Name] = variable.Value.GetString();
+        foreach (var (key, value) in serviceEnvironment)
+            environment[key] = value;
         return RouterSettingsReader.Read(RouterConfig.Load([Path.Combine(Root, "hocon", file)], environment));
     }
 

@@ -190,6 +190,15 @@ public sealed record TracingSettings(bool Enabled, string OtlpEndpoint, OtlpProt
     public bool Resp => Enabled && RespSampleEvery > 0;
 }
 
+/// <summary>
+/// Akka remoting over TLS with mutual authentication: this node's certificate and key, and the CA bundle a
+/// peer's certificate must chain to (PEM files, checked at start).
+/// </summary>
+public sealed record RemoteTlsSettings(bool Enabled, string Certificate, string Key, string Ca)
+{
+    public static readonly RemoteTlsSettings Off = new(false, "", "", "");
+}
+
 /// <summary>Everything the node reads from HOCON, validated: a node never starts half-configured.</summary>
 public sealed record RouterSettings(
     IReadOnlyList<string> Roles,
@@ -206,10 +215,14 @@ public sealed record RouterSettings(
     ScoreSettings Score,
     LoggingSettings Logging,
     DiscoverySettings Discovery,
-    TracingSettings? Tracing = null)
+    TracingSettings? Tracing = null,
+    RemoteTlsSettings? RemoteTls = null)
 {
     /// <summary>Tracing (akka-router.tracing); off unless configured.</summary>
     public TracingSettings Traces => Tracing ?? TracingSettings.Off;
+
+    /// <summary>Remoting over mutually authenticated TLS (akka-router.security.remote-tls); off unless configured.</summary>
+    public RemoteTlsSettings RemotingTls => RemoteTls ?? RemoteTlsSettings.Off;
 
     /// <summary>Keeps a ring replica and serves lookups.</summary>
     public bool IsRouter => Roles.Contains(NodeRoles.Router);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using AkkaRouter.Ring;
@@ -18,9 +20,10 @@ public static class RouterSettingsReader
             Hostname: RequireNonEmpty(config, "akka.remote.dot-netty.tcp.hostname"),
             Port: ReadPort(config, "akka.remote.dot-netty.tcp.port"),
             PublicHostname: ReadString(config, "akka.remote.dot-netty.tcp.public-hostname"));
+        var remoteTls = ReadRemoteTls(config);
         var seeds = ReadList(config, "akka.cluster.seed-nodes");
         for (var i = 0; i < seeds.Count; i++)
-            ValidateSeed(seeds[i], $"akka.cluster.seed-nodes[{i}]");
+            ValidateSeed(seeds[i], $"akka.cluster.seed-nodes[{i}]", remoteTls.Enabled);
 
         var isBackend = roles.Contains(NodeRoles.Backend);
         var endpoint = ReadString(config, "akka-router.node.service-endpoint");
@@ -54,7 +57,51 @@ public static class RouterSettingsReader
             Score: ReadScore(config),
             Logging: ReadLogging(config),
             Discovery: ReadDiscovery(config),
-            Tracing: ReadTracing(config));
+            Tracing: ReadTracing(config),
+            RemoteTls: remoteTls);
+    }
+
+    // Every file must load now and this node's own certificate must chain to the CA: a node that could
+    // not authenticate to any peer stops at start with one line naming the key, instead of retrying joins.
+    private static RemoteTlsSettings ReadRemoteTls(Config config)
+    {
+        const string prefix = "akka-router.security.remote-tls";
+        if (!config.HasPath(prefix) || !Read(config, prefix + ".enabled", c => c.GetBoolean(prefix + ".enabled", false)))
+            return RemoteTlsSettings.Off;
+        var certificate = ReadString(config, prefix + ".certificate");
+        var key = ReadString(config, prefix + ".key");
+        var ca = ReadString(config, prefix + ".ca");
+        X509Certificate2 own;
+        try
+        {
+            own = PemCertificates.Load(certificate, key);
+        }
+        catch (PemCertificateError e)
+        {
+            throw new ConfigurationError(e.Certificate ? prefix + ".certificate" : prefix + ".key", e.Message);
+        }
+        using (own)
+        {
+            if (ca.Length == 0)
+                throw new ConfigurationError(prefix + ".ca", "no CA file given: a PEM file of the certificates that sign members' certificates (without it no peer can be authenticated)");
+            X509Certificate2Collection roots;
+            try
+            {
+                roots = Security.RemoteTls.LoadCa(ca);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new ConfigurationError(prefix + ".ca", e is FileNotFoundException or DirectoryNotFoundException ? $"CA file '{ca}' not found" : $"cannot read '{ca}': {e.Message}");
+            }
+            if (roots.Count == 0)
+                throw new ConfigurationError(prefix + ".ca", $"'{ca}' holds no PEM certificate");
+            var verdict = Security.RemoteTls.Verify(own, roots, null);
+            foreach (var root in roots)
+                root.Dispose();
+            if (verdict is not null)
+                throw new ConfigurationError(prefix + ".certificate", $"'{certificate}' is not signed by '{ca}' ({verdict}): no peer would accept this node");
+        }
+        return new RemoteTlsSettings(true, certificate, key, ca);
     }
 
     private static TracingSettings ReadTracing(Config config)
@@ -526,10 +573,15 @@ public static class RouterSettingsReader
             throw new ConfigurationError(key, $"'{endpoint}' is not an endpoint (expected \"host:port\" with a port from 1 to 65535)");
     }
 
-    private static void ValidateSeed(string seed, string key)
+    private static void ValidateSeed(string seed, string key, bool remoteTls)
     {
+        var expected = remoteTls ? "akka.ssl.tcp://akkarouter@host:port" : "akka.tcp://akkarouter@host:port";
         if (!Akka.Actor.Address.TryParse(seed, out var address) || address.Host is null || address.Port is null)
-            throw new ConfigurationError(key, $"'{seed}' is not an Akka address (expected \"akka.tcp://akkarouter@host:port\")");
+            throw new ConfigurationError(key, $"'{seed}' is not an Akka address (expected \"{expected}\")");
+        // Remoting over TLS names its addresses akka.ssl.tcp: a seed written akka.tcp would never be reached.
+        var protocol = remoteTls ? "akka.ssl.tcp" : "akka.tcp";
+        if (address.Protocol != protocol)
+            throw new ConfigurationError(key, $"'{seed}' uses '{address.Protocol}'; with akka-router.security.remote-tls.enabled = {(remoteTls ? "on" : "off")} members' addresses read \"{expected}\"");
         if (address.System != Hosting.RouterNode.SystemName)
             throw new ConfigurationError(key, $"'{seed}' names actor system '{address.System}'; nodes of this cluster run '{Hosting.RouterNode.SystemName}'");
     }

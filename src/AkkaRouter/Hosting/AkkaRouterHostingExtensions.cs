@@ -40,12 +40,18 @@ public static class AkkaRouterHostingExtensions
     /// <summary>Remoting, clustering with the keep-majority split-brain resolver, roles and seed nodes.</summary>
     public static AkkaConfigurationBuilder ConfigureRouterNetwork(this AkkaConfigurationBuilder akka, RouterSettings settings)
     {
-        akka.WithRemoting(new RemoteOptions
-            {
-                HostName = settings.Remote.Hostname,
-                Port = settings.Remote.Port,
-                PublicHostName = settings.Remote.PublicHostname.Length > 0 ? settings.Remote.PublicHostname : null,
-            })
+        var remote = new RemoteOptions
+        {
+            HostName = settings.Remote.Hostname,
+            Port = settings.Remote.Port,
+            PublicHostName = settings.Remote.PublicHostname.Length > 0 ? settings.Remote.PublicHostname : null,
+        };
+        if (settings.RemotingTls.Enabled)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = Security.RemoteTls.Options(settings.RemotingTls);
+        }
+        akka.WithRemoting(remote)
             .WithClustering(new ClusterOptions
             {
                 SeedNodes = settings.SeedNodes.Count > 0 ? settings.SeedNodes.ToArray() : null,

@@ -14,6 +14,13 @@ public sealed class NodeTermination
     /// <summary>True when the node gave up joining (akka.cluster.shutdown-after-unsuccessful-join-seed-nodes).</summary>
     public bool JoinFailed => _reason is CoordinatedShutdown.ClusterJoinUnsuccessfulReason;
 
+    /// <summary>
+    /// True when Akka stopped the node because a TLS handshake with a peer it connected to failed
+    /// (akka-router.security.remote-tls: the peer's certificate, or this node's, was refused). Akka's reason type is
+    /// internal, so it is recognised by name.
+    /// </summary>
+    public bool RemoteTlsRefused => _reason?.GetType().Name == "TlsHandshakeFailureReason";
+
     /// <summary>Registers the recording task in the system's CoordinatedShutdown.</summary>
     internal void Watch(ActorSystem system)
     {

@@ -34,7 +34,13 @@ public static class RouterNode
     /// </summary>
     public const int JoinFailedExitCode = 4;
 
-    /// <summary>Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/> or <see cref="JoinFailedExitCode"/>.</summary>
+    /// <summary>
+    /// Exit code of a node whose TLS handshake with a peer failed (akka-router.security.remote-tls): Akka stops the
+    /// node rather than let it run outside the cluster; non-zero, so a supervisor retries and an operator looks.
+    /// </summary>
+    public const int RemoteTlsRefusedExitCode = 5;
+
+    /// <summary>Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/>, <see cref="JoinFailedExitCode"/> or <see cref="RemoteTlsRefusedExitCode"/>.</summary>
     public static async Task<int> Run(IHost host)
     {
         var termination = host.Services.GetRequiredService<NodeTermination>();
@@ -48,7 +54,10 @@ public static class RouterNode
             // SIGTERM or Ctrl+C while the node was still starting (a listener still binding): the start is
             // abandoned and CoordinatedShutdown (run by the CLR exit hook) leaves the cluster. A clean stop, not a crash.
         }
-        return termination.Downed ? DownedExitCode : termination.JoinFailed ? JoinFailedExitCode : 0;
+        return termination.Downed ? DownedExitCode
+            : termination.JoinFailed ? JoinFailedExitCode
+            : termination.RemoteTlsRefused ? RemoteTlsRefusedExitCode
+            : 0;
     }
 
     /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>

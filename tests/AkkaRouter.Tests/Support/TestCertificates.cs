@@ -27,4 +27,37 @@ public static class TestCertificates
         File.Move(certificatePath + ".new", certificatePath, overwrite: true);
         return certificate.Thumbprint;
     }
+
+    /// <summary>A private CA (ECDSA P-256, CA:TRUE, keyCertSign) written as PEM; the returned certificate carries its key for signing.</summary>
+    public static X509Certificate2 WriteCa(string certificatePath, string keyPath, string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        // Outlives the members' certificates (a day), which must expire before their issuer.
+        var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddDays(2));
+        File.WriteAllText(certificatePath, ca.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return ca;
+    }
+
+    /// <summary>A member's certificate (client and server authentication) signed by <paramref name="ca"/>, written as PEM.</summary>
+    public static void WriteSigned(string certificatePath, string keyPath, string subject, X509Certificate2 ca)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var serial = new byte[12];
+        RandomNumberGenerator.Fill(serial);
+        serial[0] &= 0x7f;
+        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        File.WriteAllText(certificatePath, signed.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+    }
 }
