@@ -127,3 +127,67 @@ require_tools() {
   fi
   command -v dotnet >/dev/null || { echo "$bench: dotnet not found" >&2; exit 1; }
 }
+
+# wrk_round NAME ROUND URL PIDS...: one wrk run with the options in the array wrk_args against URL; appends
+# "NAME ROUND req/s p50-ms p99-ms cpu-us/req errors" (tab-separated) to $results and prints it. CPU per
+# request = utime + stime of PIDS over the run / requests completed. Errors (non-2xx responses and socket
+# errors: connect, read, write, timeout) set failed=1: the caller refuses the comparison.
+wrk_round() {
+  local name="$1" round="$2" url="$3"; shift 3
+  local before after out rps p50 p99 total errors cpu
+  before="$(cpu_ticks "$@")"
+  out="$(wrk "${wrk_args[@]}" --latency "$url")"
+  after="$(cpu_ticks "$@")"
+  rps="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')"
+  p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
+  p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
+  total="$(echo "$out" | awk '/requests in/ { print $1 }')"
+  errors="$(echo "$out" | awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }')"
+  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="${total:-0}" 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors" >>"$results"
+  printf '%-8s round %s  %10s req/s  p50 %7s ms  p99 %7s ms  front cpu %6s us/req  errors %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
+  if [ "$errors" != 0 ] || [ "${total:-0}" = 0 ]; then failed=1; echo "$out" | grep -E 'Non-2xx|Socket errors|requests in' >&2 || true; fi
+}
+
+# print_medians "NAME..." ["SUBJECT,PEER,LABEL"...]: per NAME (rows of $results, in that order) the median
+# and min-max over its rounds of req/s, p50, p99 and CPU per request, and its errors; then for each
+# SUBJECT,PEER pair "LABEL (medians): throughput Nx, p50 Nx, p99 Nx, cpu per request Nx" (SUBJECT / PEER).
+# Exits 1 when any round had errors (failed=1).
+print_medians() {
+  local names="$1"; shift
+  local pairs="$*"
+  awk -F'\t' -v names="$names" -v pairs="$pairs" '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      lo = a[1]; hi = a[n]
+      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function ratio(a, b) { return b > 0 ? a / b : 0 }
+    { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7 }
+    END {
+      printf "%-8s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
+      count = split(names, order, " ")
+      for (k = 1; k <= count; k++) {
+        s = order[k]
+        if (!(s in rps)) continue
+        m = median(rps[s]); r1 = sprintf("%.0f (%.0f-%.0f)", m, lo, hi); M[s, 1] = m
+        m = median(p50[s]); r2 = sprintf("%.2f (%.2f-%.2f)", m, lo, hi); M[s, 2] = m
+        m = median(p99[s]); r3 = sprintf("%.2f (%.2f-%.2f)", m, lo, hi); M[s, 3] = m
+        m = median(cpu[s]); r4 = sprintf("%.1f (%.1f-%.1f)", m, lo, hi); M[s, 4] = m
+        printf "%-8s %24s %22s %22s %22s %7d\n", s, r1, r2, r3, r4, err[s]
+      }
+      count = split(pairs, list, " ")
+      for (k = 1; k <= count; k++) {
+        split(list[k], p, ",")
+        gsub("_", " ", p[3])
+        if ((p[1], 1) in M && (p[2], 1) in M)
+          printf "%s (medians): throughput %.2fx, p50 %.2fx, p99 %.2fx, cpu per request %.2fx\n", p[3],
+            ratio(M[p[1], 1], M[p[2], 1]), ratio(M[p[1], 2], M[p[2], 2]), ratio(M[p[1], 3], M[p[2], 3]), ratio(M[p[1], 4], M[p[2], 4])
+      }
+    }' "$results"
+  if [ "${failed:-0}" != 0 ]; then
+    echo "$bench: requests failed (see the errors column); the comparison does not count" >&2
+    exit 1
+  fi
+}

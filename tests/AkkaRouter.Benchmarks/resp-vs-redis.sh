@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side RESP benchmark: AkkaRouter's `GET key` against redis-server's `GET key`, with the
-# same client (redis-benchmark), the same settings and alternating runs, so both servers see the
-# same machine conditions.
+# same client (redis-benchmark), the same settings and alternating rounds (the server that goes
+# first alternates too), so both servers see the same machine conditions.
 #
 #   tests/AkkaRouter.Benchmarks/resp-vs-redis.sh            # full run (~2 minutes)
 #   tests/AkkaRouter.Benchmarks/resp-vs-redis.sh --smoke    # tiny -n, one round: checks the script
-#   ROUNDS=3 N_C50_P1=1000000 tests/AkkaRouter.Benchmarks/resp-vs-redis.sh   # more rounds / requests
+#   ROUNDS=7 N_C50_P1=1000000 tests/AkkaRouter.Benchmarks/resp-vs-redis.sh   # more rounds / requests
 #   ROUTER_EXE=path/to/akkarouter tests/AkkaRouter.Benchmarks/resp-vs-redis.sh  # skip the publish step
 #
 # Needs: dotnet, redis-server, redis-benchmark, redis-cli (Debian: redis-server redis-tools).
@@ -16,10 +16,13 @@
 #      GET is a hit: without -r, redis-benchmark sends the literal key "key:__rand_int__". The
 #      value is the router's answer for that key, so both servers send the same reply bytes;
 #   3. starts an akkarouter router node with 3 static backends on its own free RESP port;
-#   4. for each setting (-c 50 -P 1, -c 50 -P 16, -c 1 -P 1) runs redis-benchmark -t get against
-#      redis, router, redis, router, ... (ROUNDS each) and records req/s, p50, p99 (--csv) and the
-#      server's CPU time (utime+stime from /proc/PID/stat) per request;
-#   5. prints a summary table. Servers are stopped on exit, whatever happens.
+#   4. checks that both servers send the same reply bytes for the benchmark's GET (raw RESP);
+#   5. for each setting (-c 50 -P 1, -c 50 -P 16, -c 1 -P 1) runs redis-benchmark -t get against
+#      both servers, ROUNDS rounds (default 5), redis first in odd rounds and the router first in
+#      even ones, and records req/s, p50, p99 (--csv) and the server's CPU time (utime+stime from
+#      /proc/PID/stat) per request. Errors are fatal: anything redis-benchmark reports on stderr, a
+#      run without a result, a redis miss (every GET must hit), a router that died;
+#   6. prints a summary table: medians with min-max of req/s. Servers are stopped on exit.
 #
 # Read the numbers with the machine in mind: redis-benchmark itself needs a core, redis-server is
 # single-threaded, while the router's .NET runtime may use every core (and so competes with the
@@ -38,7 +41,7 @@ if [ "$smoke" = 1 ]; then
   rounds="${ROUNDS:-1}"
   n_c50_p1="${N_C50_P1:-5000}"; n_c50_p16="${N_C50_P16:-20000}"; n_c1_p1="${N_C1_P1:-1000}"
 else
-  rounds="${ROUNDS:-2}"
+  rounds="${ROUNDS:-5}"
   n_c50_p1="${N_C50_P1:-400000}"; n_c50_p16="${N_C50_P16:-3000000}"; n_c1_p1="${N_C1_P1:-100000}"
 fi
 settings=("-c 50 -P 1" "-c 50 -P 16" "-c 1 -P 1")
@@ -94,6 +97,27 @@ redis-cli -p "$redis_port" set "$key" "$owner" >/dev/null
 [ "$(redis-cli -p "$redis_port" get "$key")" = "$owner" ] || { echo "resp-vs-redis: could not set $key on redis" >&2; exit 1; }
 redis-cli -p "$redis_port" config resetstat >/dev/null
 
+# The same reply bytes from both servers for the benchmark's command (a raw RESP GET, read to the reply's end).
+raw_get() {
+  python3 - "$1" "$key" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+k = sys.argv[2].encode()
+s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k))
+data = b""
+while not (data.startswith(b"$") and b"\r\n" in data and len(data) >= data.index(b"\r\n") + 2 + int(data[1:data.index(b"\r\n")]) + 2):
+    chunk = s.recv(4096)
+    if not chunk: break
+    data += chunk
+sys.stdout.write(repr(data))
+PY
+}
+redis_reply="$(raw_get "$redis_port")"; router_reply="$(raw_get "$router_port")"
+if [ "$redis_reply" != "$router_reply" ]; then
+  echo "resp-vs-redis: the reply bytes differ: redis $redis_reply, router $router_reply" >&2; exit 1
+fi
+echo "== the same reply bytes from both: $router_reply"
+
 echo "== redis-server $(redis-server --version | grep -o 'v=[^ ]*') pid $redis_pid port $redis_port"
 echo "== akkarouter router pid $router_pid port $router_port (3 static backends; GET $key -> $owner)"
 echo "== $(nproc) cores; clock ticks $clk_tck/s; $rounds round(s) per setting; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -107,11 +131,14 @@ run_one() {   # server port pid setting n round
   local before after csv rps p50 p99 cpu
   before="$(cpu_ticks "$pid")"
   # shellcheck disable=SC2086
-  csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$n" $setting --csv)"
+  csv="$(redis-benchmark -h 127.0.0.1 -p "$port" -t get -n "$n" $setting --csv 2>"$work/benchmark.err")"
   after="$(cpu_ticks "$pid")"
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   IFS=, read -r _ rps _ _ p50 _ p99 _ < <(echo "$csv" | grep '^"GET"' | tr -d '"')
-  [ -n "${rps:-}" ] || { echo "resp-vs-redis: no result from redis-benchmark against $server:" >&2; echo "$csv" >&2; exit 1; }
+  [ -n "${rps:-}" ] || { echo "resp-vs-redis: no result from redis-benchmark against $server:" >&2; echo "$csv" >&2; cat "$work/benchmark.err" >&2; exit 1; }
+  if [ -s "$work/benchmark.err" ]; then
+    echo "resp-vs-redis: redis-benchmark reported errors against $server ($setting):" >&2; head -n 5 "$work/benchmark.err" >&2; exit 1
+  fi
   cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" 'BEGIN { printf "%.2f", t / hz }')"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$setting" "$server" "$round" "$n" "$rps" "$p50" "$p99" "$cpu" >>"$results"
   printf '%-12s %-6s round %s  n=%-8s %12s req/s  p50 %6s ms  p99 %6s ms  cpu %6s s = %6s us/req\n' \
@@ -131,8 +158,13 @@ redis-cli -p "$redis_port" config resetstat >/dev/null
 for i in "${!settings[@]}"; do
   setting="${settings[$i]}"; n="${requests[$i]}"
   for round in $(seq 1 "$rounds"); do
-    run_one redis "$redis_port" "$redis_pid" "$setting" "$n" "$round"
-    run_one router "$router_port" "$router_pid" "$setting" "$n" "$round"
+    if [ $((round % 2)) = 1 ]; then
+      run_one redis "$redis_port" "$redis_pid" "$setting" "$n" "$round"
+      run_one router "$router_port" "$router_pid" "$setting" "$n" "$round"
+    else
+      run_one router "$router_port" "$router_pid" "$setting" "$n" "$round"
+      run_one redis "$redis_port" "$redis_pid" "$setting" "$n" "$round"
+    fi
   done
 done
 
@@ -140,29 +172,31 @@ misses="$(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep '^keyspace_m
 hits="$(redis-cli -p "$redis_port" info stats | tr -d '\r' | grep '^keyspace_hits:' | cut -d: -f2)"
 echo
 echo "redis keyspace: $hits hits, $misses misses (every GET should hit)"
-[ "$misses" = 0 ] || echo "resp-vs-redis: WARNING: redis answered $misses GETs with nil; the comparison is unfair" >&2
+[ "$misses" = 0 ] || { echo "resp-vs-redis: redis answered $misses GETs with nil: the comparison does not count" >&2; exit 1; }
 kill -0 "$router_pid" 2>/dev/null || { echo "resp-vs-redis: the router died during the run:" >&2; tail -n 20 "$work/router.log" >&2; exit 1; }
 
 # --- 5. summary -----------------------------------------------------------------------------------
-# Per setting: median req/s and latency over the rounds; CPU = total CPU seconds / total requests.
+# Per setting: median (min-max) req/s and median latency over the rounds; CPU = total CPU seconds / total requests.
 echo
-echo "Summary (median of $rounds round(s); CPU = server utime+stime per request; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "Summary (medians of $rounds round(s), req/s with min-max; CPU = server utime+stime per request; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 awk -F'\t' -v order="$(printf '%s|' "${settings[@]}")" '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    lo = a[1]; hi = a[n]
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   { k = $1 SUBSEP $2; rps[k] = rps[k] " " $5; p50[k] = p50[k] " " $6; p99[k] = p99[k] " " $7; cpu[k] += $8; req[k] += $4 }
   END {
-    printf "| %-12s | %12s | %12s | %6s | %-17s | %-17s | %10s | %11s |\n", "setting", "redis req/s", "router req/s", "ratio", "redis p50/p99 ms", "router p50/p99 ms", "redis CPU", "router CPU"
-    printf "| %-12s | %12s | %12s | %6s | %-17s | %-17s | %10s | %11s |\n", "", "", "", "", "", "", "us/req", "us/req"
-    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n", "--------------", "--------------", "--------------", "--------", "-------------------", "-------------------", "------------", "-------------"
+    printf "| %-12s | %25s | %25s | %6s | %-17s | %-17s | %10s | %11s |\n", "setting", "redis req/s (min-max)", "router req/s (min-max)", "ratio", "redis p50/p99 ms", "router p50/p99 ms", "redis CPU", "router CPU"
+    printf "| %-12s | %25s | %25s | %6s | %-17s | %-17s | %10s | %11s |\n", "", "", "", "", "", "", "us/req", "us/req"
+    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n", "--------------", "---------------------------", "---------------------------", "--------", "-------------------", "-------------------", "------------", "-------------"
     n = split(order, s, "|")
     for (i = 1; i < n; i++) {
       r = s[i] SUBSEP "redis"; a = s[i] SUBSEP "router"
-      rr = median(rps[r]); ar = median(rps[a])
-      printf "| %-12s | %12.0f | %12.0f | %5.2fx | %7.3f / %7.3f | %7.3f / %7.3f | %10.2f | %11.2f |\n", s[i], rr, ar, ar / rr,
+      rr = median(rps[r]); rrange = sprintf("%.0f (%.0f-%.0f)", rr, lo, hi)
+      ar = median(rps[a]); arange = sprintf("%.0f (%.0f-%.0f)", ar, lo, hi)
+      printf "| %-12s | %25s | %25s | %5.2fx | %7.3f / %7.3f | %7.3f / %7.3f | %10.2f | %11.2f |\n", s[i], rrange, arange, ar / rr,
         median(p50[r]), median(p99[r]), median(p50[a]), median(p99[a]),
         cpu[r] * 1e6 / req[r], cpu[a] * 1e6 / req[a]
     }

@@ -144,22 +144,7 @@ echo "== $(nproc) cores; wrk -t2 -c$connections -d$duration --latency; $rounds r
 results="$work/results.tsv"
 : >"$results"
 failed=0
-run_one() {   # NAME PORT ROUND PIDS...
-  local name="$1" port="$2" round="$3"; shift 3
-  local before after out rps p50 p99 total errors cpu
-  before="$(cpu_ticks "$@")"
-  out="$(wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:$port/documents/1")"
-  after="$(cpu_ticks "$@")"
-  rps="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')"
-  p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
-  p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-  total="$(echo "$out" | awk '/requests in/ { print $1 }')"
-  errors="$(echo "$out" | awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }')"
-  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$total" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors" >>"$results"
-  printf '%-8s round %s  %10s req/s  p50 %7s ms  p99 %7s ms  front cpu %6s us/req  errors %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
-  [ "$errors" = 0 ] || failed=1
-}
+wrk_args=(-t2 -c"$connections" -d"$duration")
 
 fronts=("nginx $nginx_port ${nginx_procs[*]}" "haproxy $haproxy_port ${haproxy_procs[*]}" "router $router_port $router_pid")
 for front in "${fronts[@]}"; do
@@ -171,40 +156,9 @@ for round in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
     set -- ${fronts[$(((round - 1 + k) % 3))]}
     name="$1" port="$2"; shift 2
-    run_one "$name" "$port" "$round" "$@"
+    wrk_round "$name" "$round" "http://127.0.0.1:$port/documents/1" "$@"
   done
 done
 
 echo
-# Medians with min-max per front, then the router's ratios to each peer (medians).
-awk -F'\t' '
-  function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    lo[0] = a[1]; hi[0] = a[n]
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7 }
-  END {
-    printf "%-8s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
-    split("nginx haproxy router", order, " ")
-    for (k = 1; k <= 3; k++) {
-      s = order[k]
-      if (!(s in rps)) continue
-      m1 = median(rps[s]); r1 = sprintf("%.0f (%.0f-%.0f)", m1, lo[0], hi[0]); M[s, 1] = m1
-      m2 = median(p50[s]); r2 = sprintf("%.2f (%.2f-%.2f)", m2, lo[0], hi[0]); M[s, 2] = m2
-      m3 = median(p99[s]); r3 = sprintf("%.2f (%.2f-%.2f)", m3, lo[0], hi[0]); M[s, 3] = m3
-      m4 = median(cpu[s]); r4 = sprintf("%.1f (%.1f-%.1f)", m4, lo[0], hi[0]); M[s, 4] = m4
-      printf "%-8s %24s %22s %22s %22s %7d\n", s, r1, r2, r3, r4, err[s]
-    }
-    for (k = 1; k <= 2; k++) {
-      p = order[k]
-      if ((p, 1) in M && ("router", 1) in M)
-        printf "router/%s (medians): throughput %.2fx, p50 %.2fx, p99 %.2fx, cpu per request %.2fx\n", p,
-          M["router", 1] / M[p, 1], M["router", 2] / M[p, 2], M["router", 3] / M[p, 3], M["router", 4] / M[p, 4]
-    }
-  }' "$results"
-if [ "$failed" != 0 ]; then
-  echo "$bench: requests failed (see the errors column); the comparison does not count" >&2
-  exit 1
-fi
+print_medians "nginx haproxy router" "router,haproxy,router/haproxy" "router,nginx,router/nginx"

@@ -170,24 +170,6 @@ echo "== $(nproc) cores; wrk -t2 -c$connections -d$duration --latency (keep-aliv
 results="$work/results.tsv"
 : >"$results"
 failed=0
-run_one() {   # NAME PORT ROUND CONNECTIONS EXTRA-WRK-HEADER PIDS...
-  local name="$1" port="$2" round="$3" conns="$4" header="$5"; shift 5
-  local before after out rps p50 p99 total errors cpu extra=()
-  [ -n "$header" ] && extra=(-H "$header")
-  before="$(cpu_ticks "$@")"
-  out="$(wrk -t2 -c"$conns" -d"$duration" --latency "${extra[@]}" "https://127.0.0.1:$port/documents/1")"
-  after="$(cpu_ticks "$@")"
-  rps="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')"
-  p50="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")"
-  p99="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")"
-  total="$(echo "$out" | awk '/requests in/ { print $1 }')"
-  errors="$(echo "$out" | awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }')"
-  cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$total" 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors" >>"$results"
-  printf '%-8s round %s  %10s req/s  p50 %7s ms  p99 %7s ms  front cpu %6s us/req  errors %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
-  if [ "$errors" != 0 ] || [ "${total:-0}" = 0 ]; then failed=1; echo "$out" | grep -E 'Non-2xx|Socket errors|requests in' >&2 || true; fi
-}
-
 fronts=("nginx $nginx_port ${nginx_procs[*]}" "edge $router_port $router_pid")
 for front in "${fronts[@]}"; do
   # shellcheck disable=SC2086
@@ -199,48 +181,18 @@ for round in $(seq 1 "$rounds"); do
     # shellcheck disable=SC2086
     set -- ${fronts[$(((round - 1 + k) % 2))]}
     name="$1" port="$2"; shift 2
-    run_one "$name" "$port" "$round" "$connections" "" "$@"
+    wrk_args=(-t2 -c"$connections" -d"$duration")
+    wrk_round "$name" "$round" "https://127.0.0.1:$port/documents/1" "$@"
   done
   [ "$handshakes" = on ] || continue
   for k in 0 1; do
     # shellcheck disable=SC2086
     set -- ${fronts[$(((round - 1 + k) % 2))]}
     name="$1-hs" port="$2"; shift 2
-    run_one "$name" "$port" "$round" "$hs_connections" "Connection: close" "$@"
+    wrk_args=(-t2 -c"$hs_connections" -d"$duration" -H "Connection: close")
+    wrk_round "$name" "$round" "https://127.0.0.1:$port/documents/1" "$@"
   done
 done
 
 echo
-# Medians with min-max per front, then the edge's ratios to nginx (medians) per variant.
-awk -F'\t' '
-  function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    lo[0] = a[1]; hi[0] = a[n]
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7 }
-  END {
-    printf "%-8s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
-    split("nginx edge nginx-hs edge-hs", order, " ")
-    for (k = 1; k <= 4; k++) {
-      s = order[k]
-      if (!(s in rps)) continue
-      m1 = median(rps[s]); r1 = sprintf("%.0f (%.0f-%.0f)", m1, lo[0], hi[0]); M[s, 1] = m1
-      m2 = median(p50[s]); r2 = sprintf("%.2f (%.2f-%.2f)", m2, lo[0], hi[0]); M[s, 2] = m2
-      m3 = median(p99[s]); r3 = sprintf("%.2f (%.2f-%.2f)", m3, lo[0], hi[0]); M[s, 3] = m3
-      m4 = median(cpu[s]); r4 = sprintf("%.1f (%.1f-%.1f)", m4, lo[0], hi[0]); M[s, 4] = m4
-      printf "%-8s %24s %22s %22s %22s %7d\n", s, r1, r2, r3, r4, err[s]
-    }
-    split("nginx edge keep-alive nginx-hs edge-hs handshake-per-request", pair, " ")
-    for (k = 1; k <= 4; k += 3) {
-      p = pair[k]; e = pair[k + 1]
-      if ((p, 1) in M && (e, 1) in M)
-        printf "edge/nginx %s (medians): throughput %.2fx, p50 %.2fx, p99 %.2fx, cpu per request %.2fx\n", pair[k + 2],
-          M[e, 1] / M[p, 1], (M[p, 2] > 0 ? M[e, 2] / M[p, 2] : 0), (M[p, 3] > 0 ? M[e, 3] / M[p, 3] : 0), (M[p, 4] > 0 ? M[e, 4] / M[p, 4] : 0)
-    }
-  }' "$results"
-if [ "$failed" != 0 ]; then
-  echo "$bench: requests failed (see the errors column); the comparison does not count" >&2
-  exit 1
-fi
+print_medians "nginx edge nginx-hs edge-hs" "edge,nginx,edge/nginx_keep-alive" "edge-hs,nginx-hs,edge/nginx_handshake-per-request"

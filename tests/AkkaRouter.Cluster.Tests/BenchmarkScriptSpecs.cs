@@ -43,6 +43,22 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge and nginx return each owning backend's exact response, the edge's owner is its RESP answer, and a round runs without errors")]
+    public async Task Http_vs_nginx_smoke()
+    {
+        var stdout = await Smoke("http-vs-nginx.sh");
+        Assert.Contains("router: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("router/nginx (medians)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact(DisplayName = "resp-vs-redis.sh --smoke: redis-server and the router send the same reply bytes, every redis GET hits, and a round of each setting runs without errors")]
+    public async Task Resp_vs_redis_smoke()
+    {
+        var stdout = await Smoke("resp-vs-redis.sh");
+        Assert.Contains("the same reply bytes from both", stdout, StringComparison.Ordinal);
+        Assert.Contains("| -c 1 -P 1 ", stdout, StringComparison.Ordinal);
+    }
+
     // Runs a benchmark script with --smoke against the executable built beside the tests (the smoke run checks the
     // script, not a fresh publish); returns its standard output once it exited 0 within 3 minutes.
     private async Task<string> Smoke(string name)
