@@ -55,8 +55,7 @@ public sealed class HttpEdgeForwarder
     private readonly bool _bounded;
     // Per route (position in the settings): its balancer, null for consistent-hash routes.
     private readonly RouteBalancer?[] _balancers;
-    // Per route (position in the settings): whether it sets its own max-body-size.
-    private readonly bool[] _ownBodyLimits;
+    private readonly RequestAdmission _admission;
     // Per route (position in the settings): the ring of its service; requests no route names use the default's.
     private readonly ServiceRing[] _routeRings;
     private readonly IActorRef _edge;
@@ -80,7 +79,7 @@ public sealed class HttpEdgeForwarder
         _bounded = settings.BalanceFactor != BoundedLoad.Off;
         _loads = _bounded || settings.Routes.Any(r => r.Policy == BalancingPolicy.LeastRequests) ? loads : null;
         _routeRings = settings.Routes.Select(r => ring.Service(r.Service)).ToArray();
-        _ownBodyLimits = settings.Routes.Select(r => r.MaxBodySize is not null).ToArray();
+        _admission = new RequestAdmission(settings);
         _balancers = settings.Routes.Select(r => r.Policy == BalancingPolicy.ConsistentHash ? null : new RouteBalancer(r.Policy, circuits, loads)).ToArray();
         _edge = edge;
         _forwarder = forwarder;
@@ -98,13 +97,14 @@ public sealed class HttpEdgeForwarder
     /// <summary>Forwards one request, or answers it with a one-line plain-text error.</summary>
     public Task Handle(HttpContext context)
     {
-        if (HasAmbiguousFraming(context.Request))
-            return WriteError(context, StatusCodes.Status400BadRequest, "400 request has both Content-Length and Transfer-Encoding (ambiguous framing)", null, null, close: true);
+        // These refusals close the connection: whatever follows on it is never read as a request.
+        if (RequestAdmission.AmbiguousFraming(context.Request) is { } ambiguous)
+            return WriteError(context, StatusCodes.Status400BadRequest, ambiguous, null, null, close: true);
         var key = _routes.Match(context.Request, out var route);
         if (key is null)
             return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null, null);
-        if (RejectOverBodyLimit(context, route) is { } tooLarge)
-            return tooLarge;
+        if (_admission.OverBodyLimit(context, route) is { } tooLarge)
+            return WriteError(context, StatusCodes.Status413PayloadTooLarge, tooLarge, null, null, close: true);
         var service = route >= 0 ? _routeRings[route] : _ring.Default;
         var ring = service.Current;
         if (!ring.HasOwners)
@@ -119,34 +119,6 @@ public sealed class HttpEdgeForwarder
         var count = Preference(ring, key, candidates.AsSpan(0, Math.Min(_candidates, ring.Count)));
         var (first, spilled) = _bounded ? Balance(_loads!, ring, candidates, count) : (0, false);
         return Forward(context, key, candidates, count, first, spilled ? SpillDecision : OwnerDecision, _settings.BackendTlsFor(route), route, service);
-    }
-
-    // The route's body limit (akka-router.http.limits.max-body-size, or the route's own). A declared length over it is
-    // answered here, before a backend sees the request's headers; a chunked body is cut off by Kestrel as it grows past
-    // the limit. The connection is closed after a 413 rather than reading the unwanted body to reuse it.
-    private static readonly Microsoft.Extensions.Primitives.StringValues Close = "close";
-
-    // Where Kestrel puts the Content-Length of a request that also has Transfer-Encoding.
-    private const string DisplacedContentLength = "X-Content-Length";
-
-    // RFC 9112 6.1: a request with both framings is how requests are smuggled past a proxy. Kestrel reads it by
-    // Transfer-Encoding alone, renames its Content-Length to X-Content-Length and closes the connection after the
-    // response; the edge refuses it outright instead (as nginx and Envoy do), before a backend sees its headers.
-    private static bool HasAmbiguousFraming(HttpRequest request)
-    {
-        var headers = request.Headers;
-        return headers.TransferEncoding.Count > 0 && (headers.ContentLength is not null || headers.ContainsKey(DisplacedContentLength));
-    }
-
-    private Task? RejectOverBodyLimit(HttpContext context, int route)
-    {
-        var limit = _settings.MaxBodySizeFor(route);
-        if (route >= 0 && _ownBodyLimits[route] && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-            feature.MaxRequestBodySize = limit == 0 ? null : limit;
-        if (limit == 0 || context.Request.ContentLength is not { } length || length <= limit)
-            return null;
-        return WriteError(context, StatusCodes.Status413PayloadTooLarge,
-            $"413 request body of {length} bytes is over the limit of {limit} bytes", null, null, close: true);
     }
 
     // Bounded loads: which candidate the first attempt goes to, and whether one over its limit was passed over for it
@@ -440,6 +412,8 @@ public sealed class HttpEdgeForwarder
     }
 
     private static string Shorten(string key) => key.Length <= 200 ? key : key[..200] + "...";
+
+    private static readonly Microsoft.Extensions.Primitives.StringValues Close = "close";
 
     private static Task WriteError(HttpContext context, int status, string line, List<string>? tried, string? decision, bool close = false)
     {
