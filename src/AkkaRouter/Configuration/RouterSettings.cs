@@ -52,10 +52,38 @@ public enum HttpKeySource
 /// <param name="Policy">How the route picks a backend: the key's owner (consistent-hash, the default) or a balancing policy.</param>
 /// <param name="Service">The service whose backends the route uses.</param>
 /// <param name="BackendTls">HTTPS to this route's backends; null = akka-router.http.backend-tls.enabled.</param>
+/// <param name="MaxBodySize">Largest request body of this route in bytes (0 = no limit); null = akka-router.http.limits.max-body-size.</param>
 public sealed record HttpRouteSettings(int Index, Regex? Path, string Host, HttpKeySource Source, string KeyName,
     AkkaRouter.Placement.Balancing.BalancingPolicy Policy = AkkaRouter.Placement.Balancing.BalancingPolicy.ConsistentHash,
     string Service = AkkaRouter.Ring.Backend.DefaultService,
-    bool? BackendTls = null);
+    bool? BackendTls = null,
+    long? MaxBodySize = null);
+
+/// <summary>A minimum data rate: below <see cref="BytesPerSecond"/> (averaged once <see cref="GracePeriod"/> has passed) the connection is closed; 0 bytes = off.</summary>
+public sealed record DataRateSettings(double BytesPerSecond, TimeSpan GracePeriod)
+{
+    public bool Enabled => BytesPerSecond > 0;
+}
+
+/// <summary>What the edge's listener accepts from clients (akka-router.http.limits); each maps onto one of Kestrel's limits.</summary>
+/// <param name="MaxConnections">Open client connections; 0 = no limit.</param>
+/// <param name="MaxBodySize">Largest request body in bytes; 0 = no limit. A route's own max-body-size wins.</param>
+public sealed record HttpLimitsSettings(
+    long MaxConnections,
+    int MaxRequestLineSize,
+    int MaxRequestHeadersSize,
+    int MaxHeaderCount,
+    long MaxBodySize,
+    TimeSpan KeepAliveTimeout,
+    TimeSpan RequestHeadersTimeout,
+    DataRateSettings MinRequestBodyRate,
+    DataRateSettings MinResponseRate)
+{
+    /// <summary>The shipped defaults (hocon/akkarouter.conf).</summary>
+    public static readonly HttpLimitsSettings Defaults = new(10_000, 8 * 1024, 32 * 1024, 100, 30 * 1024 * 1024,
+        TimeSpan.FromSeconds(75), TimeSpan.FromSeconds(30),
+        new DataRateSettings(240, TimeSpan.FromSeconds(5)), new DataRateSettings(240, TimeSpan.FromSeconds(5)));
+}
 
 /// <summary>Per-backend circuit breaker of the HTTP edge.</summary>
 /// <param name="FailureThreshold">Consecutive failures that open the circuit.</param>
@@ -76,10 +104,18 @@ public sealed record HttpEdgeSettings(
     bool DebugHeaders,
     double BalanceFactor,
     TlsSettings? Tls = null,
-    BackendTlsSettings? BackendTls = null)
+    BackendTlsSettings? BackendTls = null,
+    HttpLimitsSettings? Limits = null)
 {
     /// <summary>The listener's TLS (akka-router.http.tls); off unless configured.</summary>
     public TlsSettings ListenerTls => Tls ?? TlsSettings.Off;
+
+    /// <summary>What clients may send (akka-router.http.limits); the shipped defaults unless configured.</summary>
+    public HttpLimitsSettings ClientLimits => Limits ?? HttpLimitsSettings.Defaults;
+
+    /// <summary>Largest request body of route <paramref name="route"/> (-1: no route configured) in bytes; 0 = no limit.</summary>
+    public long MaxBodySizeFor(int route) =>
+        route >= 0 && route < Routes.Count && Routes[route].MaxBodySize is { } own ? own : ClientLimits.MaxBodySize;
 
     /// <summary>HTTPS to backends (akka-router.http.backend-tls); off unless configured.</summary>
     public BackendTlsSettings ToBackends => BackendTls ?? BackendTlsSettings.Off;

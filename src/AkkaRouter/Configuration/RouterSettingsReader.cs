@@ -407,7 +407,50 @@ public static class RouterSettingsReader
             DebugHeaders: Read(config, prefix + ".debug-headers", c => c.GetBoolean(prefix + ".debug-headers")),
             BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"),
             Tls: ReadTls(config, prefix + ".tls"),
-            BackendTls: ReadBackendTls(config, prefix + ".backend-tls"));
+            BackendTls: ReadBackendTls(config, prefix + ".backend-tls"),
+            Limits: ReadHttpLimits(config, prefix + ".limits"));
+    }
+
+    // Kestrel holds a request line and the header block in its request buffer (1 MiB): larger limits could never apply.
+    private const int MaxHeaderBytes = 1024 * 1024;
+
+    private static HttpLimitsSettings ReadHttpLimits(Config config, string prefix) => new(
+        MaxConnections: ReadNonNegative(config, prefix + ".max-connections", c => c.GetLong(prefix + ".max-connections")),
+        MaxRequestLineSize: (int)ReadByteSize(config, prefix + ".max-request-line-size", allowZero: false, max: MaxHeaderBytes),
+        MaxRequestHeadersSize: (int)ReadByteSize(config, prefix + ".max-request-headers-size", allowZero: false, max: MaxHeaderBytes),
+        MaxHeaderCount: ReadPositive(config, prefix + ".max-header-count", c => c.GetInt(prefix + ".max-header-count"), max: 10_000),
+        MaxBodySize: ReadByteSize(config, prefix + ".max-body-size", allowZero: true),
+        KeepAliveTimeout: ReadDuration(config, prefix + ".keep-alive-timeout", allowZero: false),
+        RequestHeadersTimeout: ReadDuration(config, prefix + ".request-headers-timeout", allowZero: false),
+        MinRequestBodyRate: ReadDataRate(config, prefix + ".min-request-body-rate"),
+        MinResponseRate: ReadDataRate(config, prefix + ".min-response-rate"));
+
+    // Kestrel measures data rates on its one-second heartbeat, so a grace period must be longer than one second.
+    private static DataRateSettings ReadDataRate(Config config, string prefix)
+    {
+        var (rate, text) = ReadNumber(config, prefix + ".bytes-per-second");
+        if (rate < 0)
+            throw new ConfigurationError(prefix + ".bytes-per-second", $"{text} must be 0 (off) or a positive number of bytes per second");
+        var grace = ReadDuration(config, prefix + ".grace-period", allowZero: false);
+        if (grace <= TimeSpan.FromSeconds(1))
+            throw new ConfigurationError(prefix + ".grace-period", $"{ReadString(config, prefix + ".grace-period")} must be longer than 1s (rates are measured once a second)");
+        return new DataRateSettings(rate, grace);
+    }
+
+    // A size such as 8k or 30m (HOCON byte units); a bare number is bytes.
+    private static long ReadByteSize(Config config, string key, bool allowZero, long max = long.MaxValue, string? path = null)
+    {
+        path ??= key;
+        var value = Read(config, key, c => c.GetByteSize(path) ?? throw new ConfigurationError(key, "must be a size such as 8k or 30m"));
+        if (value < 0 || (!allowZero && value == 0))
+            throw new ConfigurationError(key, $"{ReadString(config, path, key)} must be a {(allowZero ? "non-negative" : "positive")} size such as 8k or 30m");
+        return value <= max ? value : throw new ConfigurationError(key, $"{ReadString(config, path, key)} is above the limit of {max} bytes");
+    }
+
+    private static long ReadNonNegative(Config config, string key, Func<Config, long> read)
+    {
+        var value = Read(config, key, read);
+        return value >= 0 ? value : throw new ConfigurationError(key, $"{value} must be 0 (no limit) or greater");
     }
 
     // A listener's TLS: with enabled = on, the certificate and key files must load as a pair now, so a
@@ -459,8 +502,11 @@ public static class RouterSettingsReader
                 : Placement.Balancing.BalancingPolicies.Parse(policyText)
                   ?? throw new ConfigurationError(itemKey + ".policy", $"unknown policy '{policyText}' (known: {string.Join(", ", Placement.Balancing.BalancingPolicies.Names)})");
             bool? backendTls = item.HasPath("backend-tls") ? Read(item, itemKey + ".backend-tls", c => c.GetBoolean("backend-tls")) : null;
+            long? maxBodySize = item.HasPath("max-body-size")
+                ? ReadByteSize(item, itemKey + ".max-body-size", allowZero: true, path: "max-body-size")
+                : null;
             return new HttpRouteSettings(i, path, ReadString(item, "host", itemKey + ".host"), source, name, policy,
-                ReadService(item, "service", itemKey + ".service"), backendTls);
+                ReadService(item, "service", itemKey + ".service"), backendTls, maxBodySize);
         });
 
     private static (HttpKeySource Source, string Name) ParseKeySource(string text, Regex? path, string key)

@@ -16,7 +16,7 @@ public static class UnknownKeys
     private static readonly Dictionary<string, string[]> ListElements = new(StringComparer.Ordinal)
     {
         ["akka-router.static-backends"] = ["endpoint", "id", "zone", "weight", "service"],
-        ["akka-router.http.routes"] = ["path", "host", "key", "policy", "service", "backend-tls"],
+        ["akka-router.http.routes"] = ["path", "host", "key", "policy", "service", "backend-tls", "max-body-size"],
         ["akka-router.discovery.dns-srv"] = ["name", "nameservers", "refresh", "service", "zone"],
     };
 

@@ -55,6 +55,7 @@ public sealed class HttpEdgeForwarder
     private readonly bool _bounded;
     // Per route (position in the settings): its balancer, null for consistent-hash routes.
     private readonly RouteBalancer?[] _balancers;
+    private readonly RequestAdmission _admission;
     // Per route (position in the settings): the ring of its service; requests no route names use the default's.
     private readonly ServiceRing[] _routeRings;
     private readonly IActorRef _edge;
@@ -78,6 +79,7 @@ public sealed class HttpEdgeForwarder
         _bounded = settings.BalanceFactor != BoundedLoad.Off;
         _loads = _bounded || settings.Routes.Any(r => r.Policy == BalancingPolicy.LeastRequests) ? loads : null;
         _routeRings = settings.Routes.Select(r => ring.Service(r.Service)).ToArray();
+        _admission = new RequestAdmission(settings);
         _balancers = settings.Routes.Select(r => r.Policy == BalancingPolicy.ConsistentHash ? null : new RouteBalancer(r.Policy, circuits, loads)).ToArray();
         _edge = edge;
         _forwarder = forwarder;
@@ -95,9 +97,14 @@ public sealed class HttpEdgeForwarder
     /// <summary>Forwards one request, or answers it with a one-line plain-text error.</summary>
     public Task Handle(HttpContext context)
     {
+        // These refusals close the connection: whatever follows on it is never read as a request.
+        if (RequestAdmission.AmbiguousFraming(context.Request) is { } ambiguous)
+            return WriteError(context, StatusCodes.Status400BadRequest, ambiguous, null, null, close: true);
         var key = _routes.Match(context.Request, out var route);
         if (key is null)
             return WriteError(context, StatusCodes.Status404NotFound, $"404 no route matches {context.Request.Method} {context.Request.Host}{context.Request.Path}", null, null);
+        if (_admission.OverBodyLimit(context, route) is { } tooLarge)
+            return WriteError(context, StatusCodes.Status413PayloadTooLarge, tooLarge, null, null, close: true);
         var service = route >= 0 ? _routeRings[route] : _ring.Default;
         var ring = service.Current;
         if (!ring.HasOwners)
@@ -406,13 +413,17 @@ public sealed class HttpEdgeForwarder
 
     private static string Shorten(string key) => key.Length <= 200 ? key : key[..200] + "...";
 
-    private static Task WriteError(HttpContext context, int status, string line, List<string>? tried, string? decision)
+    private static readonly Microsoft.Extensions.Primitives.StringValues Close = "close";
+
+    private static Task WriteError(HttpContext context, int status, string line, List<string>? tried, string? decision, bool close = false)
     {
         var response = context.Response;
         if (response.HasStarted)
             return Task.CompletedTask;
         response.Clear();
         response.StatusCode = status;
+        if (close)
+            response.Headers.Connection = Close;
         response.ContentType = "text/plain; charset=utf-8";
         if (tried is { Count: > 0 })
         {

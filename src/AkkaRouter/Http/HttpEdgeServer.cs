@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -23,12 +24,14 @@ public sealed class HttpEdgeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpMessageInvoker _backends;
+    private readonly IDisposable _rejections;
     private Task? _stopping;
 
-    private HttpEdgeServer(WebApplication app, HttpMessageInvoker backends)
+    private HttpEdgeServer(WebApplication app, HttpMessageInvoker backends, IDisposable rejections)
     {
         _app = app;
         _backends = backends;
+        _rejections = rejections;
     }
 
     /// <summary>Builds (does not start) the server; requests are forwarded with the ring and circuit snapshots and the load counters.</summary>
@@ -48,8 +51,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // A proxy does not cap bodies: the backend behind it decides what it accepts.
-            kestrel.Limits.MaxRequestBodySize = null;
+            ApplyLimits(kestrel.Limits, settings.ClientLimits);
             if (!settings.ListenerTls.Enabled)
             {
                 kestrel.Listen(address, settings.Listener.Port);
@@ -77,8 +79,27 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         var backends = BackendConnections.Create(settings, propagateTraces: tracing?.Edge == true);
         var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics, tracing);
         app.Run(forwarder.Handle);
-        return new HttpEdgeServer(app, backends);
+        var rejections = RejectedConnections.Count(app.Services.GetRequiredService<IMeterFactory>(), metrics.ConnectionRejected);
+        return new HttpEdgeServer(app, backends, rejections);
     }
+
+    // akka-router.http.limits onto Kestrel's limits; 0 means "no limit" where the HOCON allows it.
+    private static void ApplyLimits(KestrelServerLimits kestrel, HttpLimitsSettings limits)
+    {
+        kestrel.MaxConcurrentConnections = limits.MaxConnections == 0 ? null : limits.MaxConnections;
+        // A WebSocket leaves the connection count once upgraded; it is capped by the same number on its own.
+        kestrel.MaxConcurrentUpgradedConnections = limits.MaxConnections == 0 ? null : limits.MaxConnections;
+        kestrel.MaxRequestLineSize = limits.MaxRequestLineSize;
+        kestrel.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersSize;
+        kestrel.MaxRequestHeaderCount = limits.MaxHeaderCount;
+        kestrel.MaxRequestBodySize = limits.MaxBodySize == 0 ? null : limits.MaxBodySize;
+        kestrel.KeepAliveTimeout = limits.KeepAliveTimeout;
+        kestrel.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.MinRequestBodyDataRate = Rate(limits.MinRequestBodyRate);
+        kestrel.MinResponseDataRate = Rate(limits.MinResponseRate);
+    }
+
+    private static MinDataRate? Rate(DataRateSettings rate) => rate.Enabled ? new MinDataRate(rate.BytesPerSecond, rate.GracePeriod) : null;
 
     /// <summary>Binds and starts accepting; returns the bound endpoint (port 0 resolved).</summary>
     public async Task<IPEndPoint> StartAsync()
@@ -102,6 +123,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         await StopAsync(TimeSpan.Zero);
         await _app.DisposeAsync();
         _backends.Dispose();
+        _rejections.Dispose();
     }
 
     private async Task Stop(TimeSpan drainTimeout)

@@ -17,6 +17,7 @@ public sealed class HttpEdgeMetrics
     private readonly Histogram _duration;
     private readonly Counter _retries;
     private readonly Counter _spills;
+    private readonly Counter _rejectedConnections;
 
     /// <summary>Certificate re-reads of the edge's listener (see <see cref="RouterMetrics.TlsReloads"/>).</summary>
     public Counter TlsReloads { get; }
@@ -28,6 +29,7 @@ public sealed class HttpEdgeMetrics
         _duration = metrics.HttpRequestDuration;
         _retries = metrics.HttpRetries;
         _spills = metrics.HttpSpills;
+        _rejectedConnections = metrics.HttpConnectionsRejected;
         var gauge = metrics.HttpCircuitState;
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
@@ -51,6 +53,9 @@ public sealed class HttpEdgeMetrics
 
     /// <summary>An attempt on <paramref name="backend"/> failed or was skipped, and the request moved on.</summary>
     public void Retry(string backend) => _retries.WithLabels(backend).Inc();
+
+    /// <summary>A client connection was closed at once: akka-router.http.limits.max-connections were open.</summary>
+    public void ConnectionRejected() => _rejectedConnections.Inc();
 
     /// <summary>A request passed over <paramref name="backend"/>, over its bounded load, for the key's next backend.</summary>
     public void Spill(string backend) => _spills.WithLabels(backend).Inc();

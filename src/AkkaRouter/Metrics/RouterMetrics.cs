@@ -44,6 +44,8 @@ public sealed class RouterMetrics
         HttpSpills = factory.CreateCounter("akkarouter_http_spills_total",
             "HTTP edge requests that passed over a backend for the next one of the key's preference list because it was over its bounded load (akka-router.http.balance-factor), by the backend passed over.",
             new CounterConfiguration { LabelNames = ["backend"] });
+        HttpConnectionsRejected = factory.CreateCounter("akkarouter_http_connections_rejected_total",
+            "HTTP edge client connections closed at once because akka-router.http.limits.max-connections were already open.");
         HttpCircuitState = factory.CreateGauge("akkarouter_http_circuit_state", "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
             new GaugeConfiguration { LabelNames = ["backend"] });
         BackendState = factory.CreateGauge("akkarouter_backend_state", "1 for each backend's current state on this node's ring (up, warming, unhealthy, draining), else 0.",
@@ -79,6 +81,7 @@ public sealed class RouterMetrics
     public Histogram HttpRequestDuration { get; }
     public Counter HttpRetries { get; }
     public Counter HttpSpills { get; }
+    public Counter HttpConnectionsRejected { get; }
     public Gauge HttpCircuitState { get; }
     public Gauge BackendState { get; }
     public Gauge BackendEffectiveWeight { get; }
