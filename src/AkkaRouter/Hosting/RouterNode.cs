@@ -34,7 +34,17 @@ public static class RouterNode
     /// </summary>
     public const int JoinFailedExitCode = 4;
 
-    /// <summary>Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/> or <see cref="JoinFailedExitCode"/>.</summary>
+    /// <summary>
+    /// Exit code of a node that stopped because a listener failed beyond repair (a RESP or palette port that could not
+    /// be bound again, the HTTP edge or management listener failing): non-zero, so a supervisor starts it again with
+    /// every port bound, instead of a node that looks up while a port is dead.
+    /// </summary>
+    public const int ListenerFailedExitCode = 5;
+
+    /// <summary>
+    /// Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/>,
+    /// <see cref="JoinFailedExitCode"/> or <see cref="ListenerFailedExitCode"/>.
+    /// </summary>
     public static async Task<int> Run(IHost host)
     {
         var termination = host.Services.GetRequiredService<NodeTermination>();
@@ -48,7 +58,10 @@ public static class RouterNode
             // SIGTERM or Ctrl+C while the node was still starting (a listener still binding): the start is
             // abandoned and CoordinatedShutdown (run by the CLR exit hook) leaves the cluster. A clean stop, not a crash.
         }
-        return termination.Downed ? DownedExitCode : termination.JoinFailed ? JoinFailedExitCode : 0;
+        return termination.Downed ? DownedExitCode
+            : termination.JoinFailed ? JoinFailedExitCode
+            : termination.ListenerFailed ? ListenerFailedExitCode
+            : 0;
     }
 
     /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>
@@ -86,6 +99,8 @@ public static class RouterNode
                 services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<BackendCircuits>(),
                 services.GetRequiredService<Dashboard.DashboardFeed>(), settings), "dashboard")));
         builder.Services.AddHostedService(sp => new ManagementServer(sp, settings));
+        if (ListenerFault.Enabled)
+            builder.Services.AddSingleton<Palette.IPaletteExtension>(sp => new Palette.ListenerFaultPalette(sp));
         configure?.Invoke(builder.Services);
         return builder.Build();
     }
