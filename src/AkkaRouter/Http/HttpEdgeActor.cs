@@ -64,6 +64,7 @@ public sealed class HttpEdgeActor : ReceiveActor
     private HttpEdgeServer? _server;
     private Task? _stopped;
     private long _incarnation;
+    private bool _bound;
     private bool _unbound;
     private bool _failed;
 
@@ -131,7 +132,8 @@ public sealed class HttpEdgeActor : ReceiveActor
 
     protected override void PostStop()
     {
-        if (!_unbound && !NodeTermination.Stopping(Context.System))
+        // An edge that never bound was stopped by the start-up that failed to bind it: that failure is reported there.
+        if (_bound && !_unbound && !NodeTermination.Stopping(Context.System))
             StopNode($"HTTP edge listener on {_settings.Listener.Host}:{_settings.Listener.Port} stopped outside a shutdown");
         Context.System.EventStream.Unsubscribe(Self);
         StopServer(TimeSpan.Zero);
@@ -155,6 +157,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         {
             _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, _loads, Self, _metrics, _tracing);
             var bound = await _server.StartAsync();
+            _bound = true;
             _listeners.Register("http", bound);
             _log.Info("HTTP edge listening on {HttpEndpoint}", bound);
             asker.Tell(new Bound(bound));
