@@ -141,7 +141,14 @@ public sealed class RespParser
         end = -1;
         var max = Limits.MaxInlineLength;
         var rest = span[start..];
-        var newline = rest[..Math.Min(rest.Length, max + 2)].IndexOf((byte)'\n');
+        var newline = rest[..Math.Min(rest.Length, max + 2)].IndexOfAny((byte)'\n', (byte)0);
+        if (newline >= 0 && rest[newline] == 0)
+        {
+            // Redis finds the end of an inline line with strchr, which stops at a NUL: a NUL before the newline hides
+            // it, so the request stays incomplete until it outgrows the limit below, as Redis answers it.
+            newline = -1;
+        }
+
         if (newline < 0)
         {
             // A trailing CR may still be the first half of the line's CRLF, so it does not count against the limit.
@@ -156,15 +163,7 @@ public sealed class RespParser
             return RespProtocolError.TooBigInlineRequest;
         }
 
-        // Redis splits the line as a C string, so a NUL byte ends it.
-        var line = rest[..lineLength];
-        var nul = line.IndexOf((byte)0);
-        if (nul >= 0)
-        {
-            line = line[..nul];
-        }
-
-        var error = RespInlineSplitter.Split(line, start, command, Limits.MaxArguments);
+        var error = RespInlineSplitter.Split(rest[..lineLength], start, command, Limits.MaxArguments);
         if (error is null)
         {
             end = start + newline + 1;

@@ -25,7 +25,6 @@ public sealed class RespInlineSpecs
     [InlineData("E \"a\"\t\"b\"\v'c'\f'd'\r\n", new[] { "E", "a", "b", "c", "d" })]
     [InlineData("E \"a\"\r\n", new[] { "E", "a" })]
     [InlineData("$3 GET\r\n", new[] { "$3", "GET" })]
-    [InlineData("GET a\0 ignored after NUL\r\n", new[] { "GET", "a" })]
     public void Splits(string line, string[] expected)
     {
         var result = ParseAll(line);
@@ -44,7 +43,6 @@ public sealed class RespInlineSpecs
     [InlineData("GET 'a'b\r\n")]
     [InlineData("GET \"a\"\"b\"\r\n")]
     [InlineData("GET \"abc\\\r\n")]
-    [InlineData("GET \"abc\0\"\r\n")]
     public void UnbalancedQuotes(string line) =>
         Assert.Equal("ERR Protocol error: unbalanced quotes in request", ErrorOf(line));
 
@@ -69,6 +67,22 @@ public sealed class RespInlineSpecs
         Assert.Equal("ERR Protocol error: too big inline request", ErrorOf(exact + "k\r\n", limits));
         Assert.Equal("ERR Protocol error: too big inline request", ErrorOf(exact + "kk", limits));
         Assert.Equal(RespParseStatus.Incomplete, ParseAll(exact + "\r", limits).Status);
+    }
+
+    [Theory(DisplayName = "A raw NUL hides the inline line's end, as Redis's strchr does: incomplete until the line outgrows the limit")]
+    [InlineData("GET a\0 b\r\n")]
+    [InlineData("GET \"abc\0\"\r\nPING\r\n")]
+    [InlineData("\0\r\n")]
+    public void NulHidesTheNewline(string line)
+    {
+        var limits = new RespLimits { MaxInlineLength = 32 };
+
+        var result = ParseAll(line, limits);
+
+        Assert.Equal(RespParseStatus.Incomplete, result.Status);
+        Assert.Empty(result.Commands);
+        Assert.Equal(0, result.Consumed);
+        Assert.Equal("ERR Protocol error: too big inline request", ErrorOf(line + new string('x', 32), limits));
     }
 
     [Fact(DisplayName = "An inline line with more words than MaxArguments is too big")]

@@ -235,6 +235,21 @@ public sealed record RemoteTlsSettings(bool Enabled, string Certificate, string 
     public static readonly RemoteTlsSettings Off = new(false, "", "", "");
 }
 
+/// <summary>
+/// How a RESP or palette listener whose socket failed binds again (akka-router.listener-rebind): up to
+/// <paramref name="Attempts"/> binds, the first after <paramref name="Backoff"/>, each later wait doubled up to
+/// <paramref name="MaxBackoff"/>.
+/// </summary>
+public sealed record ListenerRebindSettings(int Attempts, TimeSpan Backoff, TimeSpan MaxBackoff)
+{
+    /// <summary>The defaults of hocon/akkarouter.conf.</summary>
+    public static readonly ListenerRebindSettings Default = new(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+
+    /// <summary>The wait before bind attempt <paramref name="attempt"/> (1-based).</summary>
+    public TimeSpan Delay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, Backoff.Ticks * (1L << Math.Min(attempt - 1, 30))));
+}
+
 /// <summary>Everything the node reads from HOCON, validated: a node never starts half-configured.</summary>
 public sealed record RouterSettings(
     IReadOnlyList<string> Roles,
@@ -252,8 +267,12 @@ public sealed record RouterSettings(
     LoggingSettings Logging,
     DiscoverySettings Discovery,
     TracingSettings? Tracing = null,
-    RemoteTlsSettings? RemoteTls = null)
+    RemoteTlsSettings? RemoteTls = null,
+    ListenerRebindSettings? Rebind = null)
 {
+    /// <summary>How failed listeners bind again (akka-router.listener-rebind).</summary>
+    public ListenerRebindSettings ListenerRebind => Rebind ?? ListenerRebindSettings.Default;
+
     /// <summary>Tracing (akka-router.tracing); off unless configured.</summary>
     public TracingSettings Traces => Tracing ?? TracingSettings.Off;
 

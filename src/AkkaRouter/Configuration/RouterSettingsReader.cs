@@ -58,7 +58,19 @@ public static class RouterSettingsReader
             Logging: ReadLogging(config),
             Discovery: ReadDiscovery(config),
             Tracing: ReadTracing(config),
-            RemoteTls: remoteTls);
+            RemoteTls: remoteTls,
+            Rebind: ReadListenerRebind(config));
+    }
+
+    private static ListenerRebindSettings ReadListenerRebind(Config config)
+    {
+        const string prefix = "akka-router.listener-rebind";
+        var attempts = ReadPositive(config, prefix + ".attempts", c => c.GetInt(prefix + ".attempts"), max: 1000);
+        var backoff = ReadDuration(config, prefix + ".backoff", allowZero: false);
+        var maxBackoff = ReadDuration(config, prefix + ".max-backoff", allowZero: false);
+        if (maxBackoff < backoff)
+            throw new ConfigurationError(prefix + ".max-backoff", $"{ReadString(config, prefix + ".max-backoff")} is shorter than {prefix}.backoff");
+        return new ListenerRebindSettings(attempts, backoff, maxBackoff);
     }
 
     // Every file must load now and this node's own certificate must chain to the CA: a node that could

@@ -8,12 +8,26 @@ namespace AkkaRouter.Hosting;
 /// <summary>The endpoints this node's listeners actually bound (port 0 resolves to a free port).</summary>
 public sealed class ListenerRegistry
 {
-    private readonly ConcurrentDictionary<string, IPEndPoint> _bound = new(StringComparer.Ordinal);
+    /// <summary>Pending connections a listener queues before accepting them.</summary>
+    internal const int Backlog = 512;
 
-    public void Register(string name, IPEndPoint endpoint) => _bound[name] = endpoint;
+    private readonly ConcurrentDictionary<string, IPEndPoint> _bound = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _down = new(StringComparer.Ordinal);
+
+    public void Register(string name, IPEndPoint endpoint)
+    {
+        _bound[name] = endpoint;
+        _down.TryRemove(name, out _);
+    }
 
     /// <summary>The bound endpoint of a listener ("resp", "http", "cmd", "management"), if it is up.</summary>
     public IPEndPoint? Find(string name) => _bound.GetValueOrDefault(name);
+
+    /// <summary>A listener lost its socket at run time and is rebinding it; /health/ready says so until it is back.</summary>
+    public void MarkDown(string name, string reason) => _down[name] = reason;
+
+    /// <summary>Listeners that are down, each with why; empty while every listener accepts.</summary>
+    public IReadOnlyDictionary<string, string> Down => _down;
 
     /// <summary>Binds a TCP listener, with an error that names the listener and the address when it cannot.</summary>
     public static Socket Bind(ListenerSettings settings, string what)
@@ -26,7 +40,7 @@ public sealed class ListenerRegistry
             // node bind the same port and silently share its traffic. .NET already sets SO_REUSEADDR
             // on Unix, so a restarted node still binds over connections in TIME_WAIT.
             socket.Bind(new IPEndPoint(address, settings.Port));
-            socket.Listen(512);
+            socket.Listen(Backlog);
             return socket;
         }
         catch (SocketException e)

@@ -18,11 +18,11 @@ public static class PaletteHostingExtensions
             return akka;
         return akka.WithActors((system, registry) =>
         {
-            var listener = ListenerRegistry.Bind(settings.Cmd.Listener, "command palette");
+            var binding = ListenerBinding.Bind(settings.Cmd.Listener, "cmd", "command palette");
             var ring = services.GetRequiredService<RingView>();
             var extensions = services.GetServices<IPaletteExtension>().SelectMany(e => e.Commands);
             var catalog = new PaletteCatalog(new ClusterPalette(system), new RingPalette(system, ring), new ActorPalette(system), new LogPalette(), extensions);
-            var host = system.ActorOf(Props.Create(() => new CommandHostActor(listener, catalog, settings.Cmd.Password,
+            var host = system.ActorOf(Props.Create(() => new CommandHostActor(binding, settings.ListenerRebind, catalog, settings.Cmd.Password,
                 services.GetRequiredService<ListenerRegistry>())), "cmd");
             registry.Register<CommandHostActor>(host);
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "cmd-unbind",

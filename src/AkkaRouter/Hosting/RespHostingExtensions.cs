@@ -19,8 +19,8 @@ public static class RespHostingExtensions
             return akka;
         return akka.WithActors((system, registry) =>
         {
-            var listener = ListenerRegistry.Bind(settings.Resp.Listener, "RESP");
-            var server = system.ActorOf(RespServerActor.Props(listener, settings.Resp,
+            var binding = ListenerBinding.Bind(settings.Resp.Listener, "resp", "RESP");
+            var server = system.ActorOf(RespServerActor.Props(binding, settings.ListenerRebind, settings.Resp,
                 services.GetRequiredService<RingView>(), services.GetRequiredService<RespClientRegistry>(),
                 services.GetRequiredService<RespServerInfo>(), services.GetRequiredService<ListenerRegistry>(),
                 services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<RespCommandStats>(), settings.Traces), "resp");

@@ -35,12 +35,22 @@ public static class RouterNode
     public const int JoinFailedExitCode = 4;
 
     /// <summary>
+    /// Exit code of a node that stopped because a listener failed beyond repair (a RESP or palette port that could not
+    /// be bound again, the HTTP edge or management listener failing): non-zero, so a supervisor starts it again with
+    /// every port bound, instead of a node that looks up while a port is dead.
+    /// </summary>
+    public const int ListenerFailedExitCode = 5;
+
+    /// <summary>
     /// Exit code of a node whose TLS handshake with a peer failed (akka-router.security.remote-tls): Akka stops the
     /// node rather than let it run outside the cluster; non-zero, so a supervisor retries and an operator looks.
     /// </summary>
-    public const int RemoteTlsRefusedExitCode = 5;
+    public const int RemoteTlsRefusedExitCode = 6;
 
-    /// <summary>Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/>, <see cref="JoinFailedExitCode"/> or <see cref="RemoteTlsRefusedExitCode"/>.</summary>
+    /// <summary>
+    /// Runs the node until it stops; returns the process exit code: 0, <see cref="DownedExitCode"/>,
+    /// <see cref="JoinFailedExitCode"/>, <see cref="ListenerFailedExitCode"/> or <see cref="RemoteTlsRefusedExitCode"/>.
+    /// </summary>
     public static async Task<int> Run(IHost host)
     {
         var termination = host.Services.GetRequiredService<NodeTermination>();
@@ -56,6 +66,7 @@ public static class RouterNode
         }
         return termination.Downed ? DownedExitCode
             : termination.JoinFailed ? JoinFailedExitCode
+            : termination.ListenerFailed ? ListenerFailedExitCode
             : termination.RemoteTlsRefused ? RemoteTlsRefusedExitCode
             : 0;
     }
@@ -95,6 +106,8 @@ public static class RouterNode
                 services.GetRequiredService<RouterMetrics>(), services.GetRequiredService<BackendCircuits>(),
                 services.GetRequiredService<Dashboard.DashboardFeed>(), settings), "dashboard")));
         builder.Services.AddHostedService(sp => new ManagementServer(sp, settings));
+        if (ListenerFault.Enabled)
+            builder.Services.AddSingleton<Palette.IPaletteExtension>(sp => new Palette.ListenerFaultPalette(sp));
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -13,8 +13,8 @@ public static class SocketAcceptor
     /// <summary>A connection accepted by <see cref="Run"/>; the receiving actor owns the socket.</summary>
     public sealed record Accepted(Socket Socket);
 
-    /// <summary>The listener stopped accepting: it was closed (shutdown) or failed for good.</summary>
-    public sealed record Stopped(Exception Error);
+    /// <summary><paramref name="Listener"/> stopped accepting: it was closed (shutdown, rebind) or failed for good.</summary>
+    public sealed record Stopped(Socket Listener, Exception Error);
 
     /// <summary>A transient accept failure; the loop goes on after a short back-off.</summary>
     public sealed record AcceptFailed(Exception Error);
@@ -28,10 +28,12 @@ public static class SocketAcceptor
             {
                 owner.Tell(new Accepted(await listener.AcceptAsync()));
             }
+            // InvalidArgument (EINVAL) is a socket that is no longer listening (shut down under the node): retrying
+            // could never succeed, so the owner hears that this listener is gone and binds a new one.
             catch (Exception e) when (e is ObjectDisposedException
-                                      or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket })
+                                      or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.NotSocket or SocketError.InvalidArgument })
             {
-                owner.Tell(new Stopped(e));
+                owner.Tell(new Stopped(listener, e));
                 return;
             }
             catch (SocketException e)

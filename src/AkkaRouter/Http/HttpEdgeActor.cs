@@ -22,6 +22,11 @@ namespace AkkaRouter.Http;
 /// Requests never pass through this actor: they read the ring and circuit snapshots and tell outcomes
 /// here. Each circuit runs under a BackoffSupervisor, so a failing circuit is restarted with back-off
 /// and nothing a backend does reaches the edge itself.
+/// A failure of the edge itself — this actor failing or stopping outside a shutdown, or Kestrel's accept loop ending —
+/// stops the node (exit code 5) instead of rebinding: Kestrel owns its listening socket, so a rebind means a new
+/// server, which aborts every request in flight and every circuit's state just as a process restart does, while a
+/// restart by the node's supervisor also brings back anything else the failure may have broken. Rebinding inside the
+/// process would only save the few seconds of a router start (a router owns no keys, so nothing moves).
 /// </remarks>
 public sealed class HttpEdgeActor : ReceiveActor
 {
@@ -43,6 +48,9 @@ public sealed class HttpEdgeActor : ReceiveActor
         public static readonly AwaitDrained Instance = new();
     }
 
+    /// <summary>Kestrel's accept loop ended: nothing accepts on the edge's port any more.</summary>
+    public sealed record AcceptLoopEnded(string Reason);
+
     private readonly HttpEdgeSettings _settings;
     private readonly RingView _ring;
     private readonly BackendCircuits _circuits;
@@ -56,6 +64,9 @@ public sealed class HttpEdgeActor : ReceiveActor
     private HttpEdgeServer? _server;
     private Task? _stopped;
     private long _incarnation;
+    private bool _bound;
+    private bool _unbound;
+    private bool _failed;
 
     public HttpEdgeActor(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, ListenerRegistry listeners,
         HttpEdgeMetrics metrics, TracingSettings? tracing = null)
@@ -76,8 +87,19 @@ public sealed class HttpEdgeActor : ReceiveActor
             if (_supervisors.TryGetValue(outcome.Endpoint, out var circuit))
                 circuit.Tell(outcome);
         });
+        Receive<AcceptLoopEnded>(ended => StopNode($"HTTP edge listener on {_settings.Listener.Host}:{_settings.Listener.Port} stopped accepting ({ended.Reason})"));
+        Receive<ListenerFault>(fault =>
+        {
+            if (!ListenerFault.Enabled)
+                return;
+            _log.Warning("HTTP edge: injecting fault {Fault} ({Variable}=on)", fault.Kind, ListenerFault.Variable);
+            if (fault.Kind == ListenerFaultKind.Crash)
+                throw new InvalidOperationException("injected failure of the HTTP edge");
+            Context.Stop(Self);
+        });
         Receive<Unbind>(unbind =>
         {
+            _unbound = true;
             StopServer(unbind.DrainTimeout);
             Sender.Tell(Done.Instance);
         });
@@ -102,12 +124,30 @@ public sealed class HttpEdgeActor : ReceiveActor
         SyncCircuits();
     }
 
+    protected override void PreRestart(Exception reason, object message)
+    {
+        StopNode($"HTTP edge failed ({reason.GetType().Name}: {reason.Message})");
+        base.PreRestart(reason, message);
+    }
+
     protected override void PostStop()
     {
+        // An edge that never bound was stopped by the start-up that failed to bind it: that failure is reported there.
+        if (_bound && !_unbound && !NodeTermination.Stopping(Context.System))
+            StopNode($"HTTP edge listener on {_settings.Listener.Host}:{_settings.Listener.Port} stopped outside a shutdown");
         Context.System.EventStream.Unsubscribe(Self);
         StopServer(TimeSpan.Zero);
         var server = _server;
         _stopped?.ContinueWith(_ => server?.DisposeAsync().AsTask(), TaskScheduler.Default);
+    }
+
+    // Once per incarnation: a restart's PreRestart and PostStop both see the same failure.
+    private void StopNode(string line)
+    {
+        if (_failed)
+            return;
+        _failed = true;
+        NodeTermination.StopForDeadListener(Context.System, line);
     }
 
     private async Task OnBind()
@@ -117,6 +157,7 @@ public sealed class HttpEdgeActor : ReceiveActor
         {
             _server ??= HttpEdgeServer.Create(_settings, _ring, _circuits, _loads, Self, _metrics, _tracing);
             var bound = await _server.StartAsync();
+            _bound = true;
             _listeners.Register("http", bound);
             _log.Info("HTTP edge listening on {HttpEndpoint}", bound);
             asker.Tell(new Bound(bound));

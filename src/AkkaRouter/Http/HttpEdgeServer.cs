@@ -43,6 +43,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         // The edge is configured through HOCON only: no appsettings.json, ASPNETCORE_URLS or Kestrel__ variables.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new Hosting.KestrelAcceptWatch(reason => edge.Tell(new HttpEdgeActor.AcceptLoopEnded(reason))));
         builder.Services.AddHttpForwarder();
         // Request handling runs on the socket's epoll thread (inline socket completions are on, see RuntimeTuning)
         // instead of hopping to the thread pool twice per request: the handler never blocks (snapshots, Tell,

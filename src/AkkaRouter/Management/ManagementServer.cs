@@ -19,7 +19,12 @@ namespace AkkaRouter.Management;
 /// Management HTTP: the dashboard (/), /health/live, /health/ready, /metrics (Prometheus text), /api/ring,
 /// /api/cluster, and the backend overrides (drain, undrain, weight).
 /// </summary>
-/// <remarks>A Kestrel server of its own, started after the actor system, on every node (routers and backends).</remarks>
+/// <remarks>
+/// A Kestrel server of its own, started after the actor system, on every node (routers and backends). When Kestrel's
+/// accept loop ends under it the node stops (exit code 5) rather than rebinding: this port is what orchestrators
+/// probe, so a node whose management port is dead is restarted by its liveness probe anyway — stopping at once says
+/// why in the log instead of leaving a probe timeout to find out.
+/// </remarks>
 public sealed class ManagementServer(IServiceProvider services, RouterSettings settings) : IHostedService
 {
     private WebApplication? _app;
@@ -32,10 +37,12 @@ public sealed class ManagementServer(IServiceProvider services, RouterSettings s
         var system = services.GetRequiredService<ActorSystem>();
         var ring = services.GetRequiredService<RingView>();
         var metrics = services.GetRequiredService<RouterMetrics>();
-        var status = new NodeStatus(system, settings, ring);
+        var status = new NodeStatus(system, settings, ring, services.GetRequiredService<ListenerRegistry>());
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new KestrelAcceptWatch(reason =>
+            NodeTermination.StopForDeadListener(system, $"management HTTP listener on {listener.Host}:{listener.Port} stopped accepting ({reason})")));
         builder.WebHost.UseKestrel(k => k.Listen(ListenerRegistry.Resolve(listener.Host, "management"), listener.Port));
         var app = builder.Build();
         app.MapGet("/health/live", () => status.Live ? Results.Text("live\n") : Results.Text("actor system terminated\n", statusCode: 503));

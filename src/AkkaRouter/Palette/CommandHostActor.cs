@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
 using Akka;
 using Akka.Actor;
 using Akka.Event;
+using AkkaRouter.Configuration;
 using AkkaRouter.Hosting;
 
 namespace AkkaRouter.Palette;
@@ -10,7 +10,13 @@ namespace AkkaRouter.Palette;
 /// <summary>
 /// The command palette's listener (9110) and the supervisor of one session actor per connection.
 /// </summary>
-public sealed class CommandHostActor : ReceiveActor
+/// <remarks>
+/// A listener failure rebinds the port like the RESP listener's (<see cref="SocketListenerActor"/>): the palette is
+/// how an operator inspects and steers this node, and a node that cannot be operated while it looks healthy is the
+/// half-alive state to avoid, so when the port cannot be bound again the node stops (exit code 5). Rebinding costs
+/// the cluster nothing, which is why it comes first. Open sessions survive a failed listening socket.
+/// </remarks>
+public sealed class CommandHostActor : SocketListenerActor
 {
     /// <summary>Stop accepting and close every session (CoordinatedShutdown's service-unbind); replies Done.</summary>
     public sealed record Unbind
@@ -18,26 +24,17 @@ public sealed class CommandHostActor : ReceiveActor
         public static readonly Unbind Instance = new();
     }
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private Socket? _listener;
+    private readonly PaletteCatalog _catalog;
+    private readonly string _password;
 
-    public CommandHostActor(Socket listener, PaletteCatalog catalog, string password, ListenerRegistry listeners)
+    public CommandHostActor(ListenerBinding binding, ListenerRebindSettings rebind, PaletteCatalog catalog, string password, ListenerRegistry listeners)
+        : base(binding, listeners, rebind)
     {
-        _listener = listener;
-        var bound = (IPEndPoint)listener.LocalEndPoint!;
-        listeners.Register("cmd", bound);
-        _log.Info("Command palette listening on {CmdEndpoint}", bound);
-
-        Receive<SocketAcceptor.Accepted>(a =>
-        {
-            if (_listener is null) { a.Socket.Dispose(); return; }
-            Context.ActorOf(Props.Create(() => new CommandSessionActor(a.Socket, catalog, password)));
-        });
-        Receive<SocketAcceptor.Stopped>(_ => { });
-        Receive<SocketAcceptor.AcceptFailed>(f => _log.Warning("Command palette accept failed ({Reason}); retrying", f.Error.Message));
+        _catalog = catalog;
+        _password = password;
         Receive<Unbind>(_ =>
         {
-            CloseListener();
+            StopListening();
             foreach (var child in Context.GetChildren())
                 Context.Stop(child);
             Sender.Tell(Done.Instance);
@@ -46,15 +43,15 @@ public sealed class CommandHostActor : ReceiveActor
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    protected override void PreStart() => _ = SocketAcceptor.Run(_listener!, Self);
-
-    protected override void PostStop() => CloseListener();
-
-    private void CloseListener()
+    protected override void PreStart()
     {
-        _listener?.Dispose();
-        _listener = null;
+        base.PreStart();
+        if (Accepting)
+            Log.Info("Command palette listening on {CmdEndpoint}", Binding.Endpoint);
     }
+
+    protected override void OnAccepted(Socket socket) =>
+        Context.ActorOf(Props.Create(() => new CommandSessionActor(socket, _catalog, _password)));
 
     private sealed class CommandSessionActor : ReceiveActor
     {

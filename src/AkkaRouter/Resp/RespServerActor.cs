@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Akka;
 using Akka.Actor;
@@ -19,8 +18,12 @@ namespace AkkaRouter.Resp;
 /// shutdown unbinds first (service-unbind) and then waits for connections to drain
 /// (service-requests-done). A failing connection actor is stopped, never restarted: its socket
 /// cannot be resumed, and the client reconnects.
+/// A listener failure rebinds the port (<see cref="SocketListenerActor"/>): the lookup port is the router's reason to
+/// be, and a fresh socket brings it back within the back-off without touching the node's cluster membership or
+/// ring; when the port cannot be bound again, a node that looks up but cannot answer lookups is worse than a
+/// stopped one, so the node stops (exit code 5) and its supervisor starts it again.
 /// </remarks>
-public sealed class RespServerActor : ReceiveActor, IWithTimers
+public sealed class RespServerActor : SocketListenerActor
 {
     /// <summary>Stop accepting and drain connections; replies <see cref="Done"/> once unbound.</summary>
     public sealed record Unbind
@@ -46,26 +49,20 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     // The RESP port's certificate when akka-router.resp.tls is on (reloaded when its files change).
     private readonly Tls.PemCertificateSource? _certificates;
     private readonly RespServerInfo _info;
-    private readonly ListenerRegistry _listeners;
     private readonly RouterMetrics _metrics;
     private readonly RespCommandStats _stats;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _drainWaiters = new();
-    private Socket? _listener;
     private int _connections;
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public RespServerActor(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats,
-        TracingSettings? tracing = null)
+    public RespServerActor(ListenerBinding binding, ListenerRebindSettings rebind, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners,
+        RouterMetrics metrics, RespCommandStats stats, TracingSettings? tracing = null)
+        : base(binding, listeners, rebind)
     {
-        _listener = listener;
         _metrics = metrics;
         _stats = stats;
         _settings = settings;
         _registry = registry;
         _info = info;
-        _listeners = listeners;
         _parser = new RespParser(new RespLimits
         {
             MaxArguments = settings.MaxArguments,
@@ -75,17 +72,10 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
         _handler = new RespCommandHandler(ring, settings, registry, info, tracing is { Resp: true } ? tracing.RespSampleEvery : 0);
         _certificates = settings.ListenerTls.Enabled ? new Tls.PemCertificateSource(settings.ListenerTls, "RESP", metrics.TlsReloads) : null;
 
-        Receive<SocketAcceptor.Accepted>(a => OnAccepted(a.Socket));
-        Receive<SocketAcceptor.Stopped>(f =>
-        {
-            if (_listener is not null)
-                _log.Error(f.Error, "RESP listener failed; no new connections are accepted");
-        });
-        Receive<SocketAcceptor.AcceptFailed>(f => _log.Warning("RESP accept failed ({Reason}); retrying", f.Error.Message));
         Receive<Sweep>(_ => SweepConnections());
         Receive<Unbind>(_ =>
         {
-            CloseListener();
+            StopListening();
             foreach (var child in Context.GetChildren())
                 child.Tell(RespConnectionActor.Drain.Instance);
             Sender.Tell(Done.Instance);
@@ -107,30 +97,27 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for a server on an already bound listener (binding happens at start-up, so a busy port fails the node).</summary>
-    public static Props Props(Socket listener, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners, RouterMetrics metrics, RespCommandStats stats, TracingSettings? tracing = null) =>
-        Akka.Actor.Props.Create(() => new RespServerActor(listener, settings, ring, registry, info, listeners, metrics, stats, tracing));
+    public static Props Props(ListenerBinding binding, ListenerRebindSettings rebind, RespServerSettings settings, RingView ring, RespClientRegistry registry, RespServerInfo info, ListenerRegistry listeners,
+        RouterMetrics metrics, RespCommandStats stats, TracingSettings? tracing = null) =>
+        Akka.Actor.Props.Create(() => new RespServerActor(binding, rebind, settings, ring, registry, info, listeners, metrics, stats, tracing));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(_ => Directive.Stop);
 
     protected override void PreStart()
     {
-        var listener = _listener!;
-        var bound = (IPEndPoint)listener.LocalEndPoint!;
-        _info.Port = bound.Port;
-        _listeners.Register("resp", bound);
-        _log.Info("RESP lookups listening on {RespEndpoint}", bound);
+        _info.Port = Binding.Endpoint.Port;
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(1));
-        _ = SocketAcceptor.Run(listener, Self);
+        base.PreStart();
+        if (Accepting)
+            Log.Info("RESP lookups listening on {RespEndpoint}", Binding.Endpoint);
     }
 
-    protected override void PostStop() => CloseListener();
-
-    private void OnAccepted(Socket socket)
+    protected override void OnAccepted(Socket socket)
     {
         // Counted here, not in the registry: a connection registers itself only once its actor has
         // started, so a burst of accepts would all pass a registry check.
-        if (_listener is null || _connections >= _settings.MaxClients)
+        if (_connections >= _settings.MaxClients)
         {
             _registry.Rejected();
             _metrics.RespConnectionsTotal.WithLabels("rejected").Inc();
@@ -183,12 +170,5 @@ public sealed class RespServerActor : ReceiveActor, IWithTimers
             else if (idleLimit > 0 && sendStarted == 0 && now - client.LastActivityTicks > idleLimit)
                 client.Handler.Tell(new RespConnectionActor.Kill($"idle for more than {_settings.IdleTimeout.TotalSeconds:0} s"));
         }
-    }
-
-    private void CloseListener()
-    {
-        var listener = _listener;
-        _listener = null;
-        listener?.Dispose();
     }
 }

@@ -24,6 +24,18 @@ public class RouterSettingsSpecs
         Assert.Null(settings.Advertised);
     }
 
+    [Fact(DisplayName = "Listener rebinds default to 5 attempts from 200ms doubling up to 5s; the waits double and stop at the cap")]
+    public void Listener_rebind_defaults()
+    {
+        var rebind = Read("").ListenerRebind;
+        Assert.Equal(ListenerRebindSettings.Default, rebind);
+        Assert.Equal(5, rebind.Attempts);
+        Assert.Equal(
+            new[] { 200, 400, 800, 1600, 3200, 5000, 5000 }.Select(ms => TimeSpan.FromMilliseconds(ms)),
+            Enumerable.Range(1, 7).Select(rebind.Delay));
+        Assert.Equal(TimeSpan.FromSeconds(5), rebind.Delay(int.MaxValue));
+    }
+
     [Fact(DisplayName = "A backend's ring id defaults to its service endpoint, and node.id overrides it")]
     public void Backend_identity_defaults_to_endpoint()
     {
@@ -116,6 +128,9 @@ public class RouterSettingsSpecs
     [InlineData("akka-router.resp.idle-timeout = -5s", "akka-router.resp.idle-timeout", "invalid value")]
     [InlineData("akka-router.resp.output-timeout = 0s", "akka-router.resp.output-timeout", "positive duration")]
     [InlineData("akka-router.resp.max-bulk-length = lots", "akka-router.resp.max-bulk-length", "invalid value")]
+    [InlineData("akka-router.listener-rebind.attempts = 0", "akka-router.listener-rebind.attempts", "must be greater than 0")]
+    [InlineData("akka-router.listener-rebind.backoff = 0s", "akka-router.listener-rebind.backoff", "positive duration")]
+    [InlineData("akka-router.listener-rebind { backoff = 2s, max-backoff = 1s }", "akka-router.listener-rebind.max-backoff", "shorter than akka-router.listener-rebind.backoff")]
     [InlineData("akka-router.logging.level = chatty", "akka-router.logging.level", "not a level")]
     [InlineData("akka-router.logging.format = xml", "akka-router.logging.format", "not a format")]
     [InlineData("akka.cluster.seed-nodes = [\"akka.tcp://other@10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "names actor system 'other'")]

@@ -24,7 +24,11 @@ public sealed class NodeProcess : IAsyncDisposable
     public static string Executable => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "akkarouter.exe" : "akkarouter");
 
     /// <summary>Starts `akkarouter ARGS`, writing each HOCON text to a temporary --config file.</summary>
-    public static NodeProcess Start(IEnumerable<string> args, params string[] hoconFiles)
+    public static NodeProcess Start(IEnumerable<string> args, params string[] hoconFiles) =>
+        Start(args, new Dictionary<string, string>(), hoconFiles);
+
+    /// <summary>Starts `akkarouter ARGS` with <paramref name="environment"/> added to the test's environment.</summary>
+    public static NodeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, params string[] hoconFiles)
     {
         var info = new ProcessStartInfo(Executable)
         {
@@ -37,6 +41,8 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         foreach (var a in args)
             info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         var temp = new List<string>();
         foreach (var hocon in hoconFiles)
         {
