@@ -460,6 +460,7 @@ def report(d):
     print("    %-12s %7s %6s  %-22s %-12s %-16s %s" % ("process", "pid", "life s", "RSS first/last/max", "slope MB/h",
                                                      "fds first/last/max", "slope fds/h"))
     growth_bad = []
+    judged_count = 0
     kinds_rows = {}
     for (name, pid), s in sorted(by.items()):
         life = s[-1][0] - s[0][0]
@@ -478,6 +479,7 @@ def report(d):
         kind = name.rstrip("0123456789").rstrip("-")
         kinds_rows.setdefault(kind, []).append((rss[0], rss[-1], max(rss), fds[0], fds[-1], max(fds)))
         if judged:
+            judged_count += 1
             # Flat: the fitted growth over the judged span stays within 10 % of the first value (at least 16 MB) for
             # memory, and within 10 descriptors for fds; and the last value is not the run's maximum by that margin.
             rss_growth = rs * span / 3600
@@ -495,7 +497,11 @@ def report(d):
                   resp["answered"], resp["lookups"], counted["resp"]))
     criterion(wo["wrong"] == 0 and wo["checked"] > 0,
               "wrong-owner answers: %d of %d checked (goal 0)" % (wo["wrong"], wo["checked"]))
-    criterion(not growth_bad, "RSS and fds flat after warm-up%s" % (": " + "; ".join(growth_bad) if growth_bad else ""))
+    if judged_count == 0:
+        lines.append("SKIP  RSS and fds flat after warm-up: no process lived %.0f s past its warm-up (a run too short to judge)" % judged_min)
+    else:
+        criterion(not growth_bad, "RSS and fds flat after warm-up (%d process incarnations judged)%s" % (
+            judged_count, ": " + "; ".join(growth_bad) if growth_bad else ""))
     criterion(final.startswith("agree"), "routers' rings at the end: %s" % final)
     criterion(len(faults) > 0 and not unrecovered,
               "faults: %d injected, every faulted component back (%s)" % (

@@ -19,7 +19,7 @@
 #
 # Needs: dotnet, python3, redis-cli, curl. ROUTER_EXE / CACHE_SERVICE_EXE use built executables.
 # Output (logs of every process, faults.log, load.json, summary.txt): ENDURANCE_OUT (default
-# artifacts/endurance). Exit code: non-zero when a criterion failed.
+# artifacts/endurance/run). Exit code: non-zero when a criterion failed.
 set -euo pipefail
 bench=endurance
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -53,7 +53,7 @@ else
 fi
 [ -x "$service_exe" ] || { echo "$bench: $service_exe not built" >&2; exit 1; }
 
-out="$(realpath -m "${ENDURANCE_OUT:-$root/artifacts/endurance}")"
+out="$(realpath -m "${ENDURANCE_OUT:-$root/artifacts/endurance/run}")"
 rm -rf "$out"
 mkdir -p "$out/pids" "$out/logs"
 load_pid=""
