@@ -132,7 +132,7 @@ class Load:
         self.resp_batches = {r["name"]: [] for r in self.routers}  # (sent, received, {(service, endpoint): n})
         self.polls = {r["name"]: [] for r in self.routers}  # (sent, received, {service: [owners]})
         self.resp_counts = {"lookups": 0, "answered": 0}
-        self.http_counts = {"requests": 0, "ok": 0, "moved-to-other-router": 0}
+        self.http_counts = {"requests": 0, "ok": 0, "moved-to-other-router": 0, "stale-connection-reopened": 0}
         self.events = []  # first-attempt errors: {t, router, proto, class, final}
         self.samples = []  # (t, name, pid, rss_kb, fds)
         self.keys = ["k%d" % i for i in range(2000)]
@@ -213,7 +213,18 @@ class Load:
     # HTTP: one keep-alive client per router and service, about 50 requests a second each. A request whose router
     # fails it (connection error, non-2xx, wrong body) is recorded and sent once to the other router, as a front of
     # two routers would; it failed only when that fails too.
+    # A keep-alive connection the router closed while it sat idle (the other router's, between failovers) fails the next
+    # request before any byte of an answer: like every HTTP client, send it again once on a new connection (counted).
     def http_get(self, conns, router, path):
+        reused = router["name"] in conns
+        status, body = self.http_attempt(conns, router, path)
+        if status is None and reused and body in ("RemoteDisconnected", "BrokenPipeError", "ConnectionResetError"):
+            with self.lock:
+                self.http_counts["stale-connection-reopened"] += 1
+            status, body = self.http_attempt(conns, router, path)
+        return status, body
+
+    def http_attempt(self, conns, router, path):
         conn = conns.get(router["name"])
         if conn is None:
             conn = conns[router["name"]] = http.client.HTTPConnection("127.0.0.1", router["http"], timeout=10)
@@ -403,6 +414,8 @@ def report(d):
     load = json.load(open(os.path.join(d, "load.json")))
     faults = [json.loads(line) for line in open(os.path.join(d, "faults.jsonl"))]
     final = open(os.path.join(d, "final-agreement.txt")).read().strip()
+    exits_file = os.path.join(d, "exits.jsonl")
+    exits = [json.loads(line) for line in open(exits_file)] if os.path.exists(exits_file) else []
     lines, failed = [], False
 
     def criterion(ok, text):
@@ -413,16 +426,19 @@ def report(d):
     # Router restarts: the design does not retry across routers (a client's front moves to the other router), so an
     # attempt at a router between its signal and 2 s after it answered again is counted apart.
     grace = 2.0
-    down = [(f["target"], f["start"], f["end"] + grace) for f in faults if f["kind"].startswith("router-")]
+    down = [(f["target"], f["start"], f["end"] + grace, "a restarting router") for f in faults if f["kind"].startswith("router-")]
+    down += [(x["name"], x["start"], x["end"] + grace, "a router down after an unplanned exit") for x in exits
+             if x["name"].startswith("router-")]
 
     def at_down_router(e):
-        return any(e["router"] == r and s <= e["t"] <= t for r, s, t in down)
+        return next((what for r, s, t, what in down if e["router"] == r and s <= e["t"] <= t), None)
 
     classes = {}
     counted = {"http": 0, "resp": 0}
     for e in load["events"]:
-        if at_down_router(e) and not e["final"]:
-            key = "%s %s at a restarting router (the client moves to the other router)" % (e["proto"], e["class"])
+        where = at_down_router(e)
+        if where and not e["final"]:
+            key = "%s %s at %s (the client moves to the other router)" % (e["proto"], e["class"], where)
         else:
             key = "%s %s%s" % (e["proto"], e["class"], " (final: the other router failed too)" if e["final"] else "")
             counted[e["proto"]] += 1
@@ -437,8 +453,9 @@ def report(d):
     http_failed = http["requests"] - http["ok"]
     print("endurance: %.0f s of load, %d faults (%s)" % (duration, len(faults),
                                                          ", ".join("%s %d" % kv for kv in sorted(kinds.items()))))
-    print("  HTTP: %d requests, %d ok, %d failed; %d moved to the other router" % (
-        http["requests"], http["ok"], http_failed, http["moved-to-other-router"]))
+    print("  HTTP: %d requests, %d ok, %d failed; %d moved to the other router; %d sent again on a new connection after "
+          "an idle keep-alive connection was found closed" % (http["requests"], http["ok"], http_failed,
+                                                               http["moved-to-other-router"], http.get("stale-connection-reopened", 0)))
     print("  RESP: %d lookups, %d answered" % (resp["lookups"], resp["answered"]))
     for k, n in sorted(classes.items(), key=lambda kv: -kv[1]):
         print("    %6d  %s" % (n, k))
@@ -503,9 +520,14 @@ def report(d):
         criterion(not growth_bad, "RSS and fds flat after warm-up (%d process incarnations judged)%s" % (
             judged_count, ": " + "; ".join(growth_bad) if growth_bad else ""))
     criterion(final.startswith("agree"), "routers' rings at the end: %s" % final)
+    criterion(not exits, "unplanned exits (a process gone without a fault stopping it; started again): %d%s" % (
+        len(exits), "".join("\n      %s pid %d, last seen running at %s, rings agreeing again %.1f s later: %s" % (
+            x["name"], x["pid"], time.strftime("%H:%M:%S", time.gmtime(x["start"])), x["end"] - x["start"],
+            x["recovered"]) for x in exits)))
     criterion(len(faults) > 0 and not unrecovered,
               "faults: %d injected, every faulted component back (%s)" % (
-                  len(faults), "all recovered" if not unrecovered else "not recovered: %s" % unrecovered))
+                  len(faults), "all recovered" if not unrecovered else "not recovered: %s" % ", ".join(
+                      "fault %d %s %s" % (f["n"], f["kind"], f["target"]) for f in unrecovered)))
     for line in lines:
         print(line)
     print("endurance: %s" % ("FAIL" if failed else "PASS"))

@@ -10,6 +10,9 @@
 #   faults:  a seeded shuffle of kill -9 / SIGTERM of a sidecar, of a service, of a router, a drain
 #            and undrain, a weight change (management API); each faulted part brought back and the
 #            rings whole again before the next. Every fault logged with UTC timestamps.
+#   restarts: a process that exits without a fault having stopped it (e.g. a node the split-brain
+#            resolver downed, exit code 3) is logged, started again as an orchestrator would, and
+#            fails the run.
 #
 #   tests/AkkaRouter.Benchmarks/endurance.sh            # 30 minutes
 #   tests/AkkaRouter.Benchmarks/endurance.sh 2h         # any length: 90s, 45m, 2h
@@ -30,7 +33,7 @@ smoke=0
 for arg in "$@"; do
   case "$arg" in
     --smoke) smoke=1; duration=120 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     [0-9]*[smh]|[0-9]*)
       n="${arg%[smh]}"
       [[ "$n" =~ ^[0-9]+$ ]] || { echo "$bench: bad duration '$arg' (e.g. 90s, 30m, 2h)" >&2; exit 2; }
@@ -55,12 +58,15 @@ fi
 
 out="$(realpath -m "${ENDURANCE_OUT:-$root/artifacts/endurance/run}")"
 rm -rf "$out"
-mkdir -p "$out/pids" "$out/logs"
+mkdir -p "$out/pids" "$out/logs" "$out/held"
 load_pid=""
+supervisor_pid=""
 
 # Stops what this run started: the processes named in $out/pids (their current incarnations) and the load.
 cleanup() {
   local file pid
+  touch "$out/stop" 2>/dev/null || true
+  [ -n "$supervisor_pid" ] && kill -TERM "$supervisor_pid" 2>/dev/null || true
   [ -n "$load_pid" ] && kill -TERM "$load_pid" 2>/dev/null || true
   for file in "$out"/pids/*; do
     [ -f "$file" ] || continue
@@ -82,9 +88,10 @@ cleanup() {
 
 # running PID: the process exists and is not a zombie waiting to be reaped.
 running() {
-  local state
-  state="$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat="${stat##*) }"
+  [ -n "$stat" ] && [ "${stat%% *}" != Z ]
 }
 
 stamp() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
@@ -109,7 +116,8 @@ seeds="[\"akka.tcp://akkarouter@127.0.0.1:${remoting[router-1]}\",\"akka.tcp://a
 start() {
   local name="$1"; shift
   "$@" >>"$out/logs/$name.log" 2>&1 &
-  echo $! >"$out/pids/$name"
+  echo $! >"$out/pids/$name.new"
+  mv "$out/pids/$name.new" "$out/pids/$name"
   disown $!
   echo "---- $(stamp) started pid $!" >>"$out/logs/$name.log.starts"
 }
@@ -173,12 +181,61 @@ python3 "$here/endurance.py" load "$out" >"$out/logs/load.log" 2>&1 &
 load_pid=$!
 started="$(now)"
 
+# ---------------------------------------------------------------- restarts
+
+# Starts NAME's process again (same ports, same configuration).
+restart_part() {
+  case "$1" in
+    router-*) start_router "$1" ;;
+    sidecar-*) start_sidecar "${1#sidecar-}" ;;
+    service-*) start_service "${1#service-}" ;;
+  esac
+}
+
+# Brings back any process that exits while no fault holds it down, as an orchestrator's restart policy would (a node
+# the split-brain resolver downed exits with code 3 for exactly that); each one is logged and recorded in exits.jsonl.
+supervise() {
+  local file name pid why end recovered pass previous
+  trap - EXIT INT TERM
+  previous="$(now)"
+  while [ ! -f "$out/stop" ]; do
+    pass="$(now)"
+    for file in "$out"/pids/*; do
+      name="${file##*/}"
+      [[ "$name" == *.new ]] && continue
+      pid="$(cat "$file" 2>/dev/null)" || continue
+      [ -n "$pid" ] && ! running "$pid" || continue
+      # death observed first, the marker read after: a fault marks its target before it signals it
+      [ -e "$out/held/$name" ] && continue
+      [ -f "$out/stop" ] && break
+      why="$(tail -n 60 "$out/logs/$name.log" | grep -E 'Exiting with \[ExitCode|marked as DOWN|Unhandled exception' | tail -n 1 | cut -c1-160)" || why=""
+      log "unplanned exit: $name (pid $pid)${why:+, last words: $why}; starting it again"
+      restart_part "$name"
+      recovered=true
+      python3 "$here/endurance.py" agree "$out" 120 >/dev/null || recovered=false
+      end="$(now)"
+      log "  $name back after an unplanned exit; rings agree: $recovered"
+      # it was running when the previous pass began
+      printf '{"name": "%s", "pid": %s, "start": %s, "end": %s, "recovered": %s}\n' \
+        "$name" "$pid" "$previous" "$end" "$recovered" >>"$out/exits.jsonl"
+      pass="$(now)"
+    done
+    previous="$pass"
+    sleep 1
+  done
+}
+
+: >"$out/exits.jsonl"
+supervise &
+supervisor_pid=$!
+
 # ---------------------------------------------------------------- faults
 
 RANDOM="$seed"
 read -r -a kinds <<<"${KINDS:-sidecar-kill sidecar-term service-kill service-term router-kill router-term drain weight}"
 round=()
-pick() { echo $((RANDOM % $1)); }
+# pick N: sets `picked` to 0..N-1 from the seeded sequence (in this shell: a subshell would reseed RANDOM).
+pick() { picked=$((RANDOM % $1)); }
 
 # stop_process NAME SIGNAL: sends SIGNAL to NAME's current process and waits (30 s, then kill -9) until it is gone.
 stop_process() {
@@ -193,51 +250,62 @@ stop_process() {
   wait "$pid" 2>/dev/null || true
 }
 
-# management METHOD PATH: one call to a random router's management API.
+# management METHOD PATH: one call to a random router's management API; sets `via` to the router (and whether it failed).
 management() {
-  local r="${routers[$(pick ${#routers[@]})]}"
-  curl -fsS -m 10 -X "$1" "http://127.0.0.1:${mgmt_port[$r]}$2" >>"$out/logs/management.log" 2>&1 && echo "$r" \
-    || { log "  management $1 $2 on $r failed"; echo "$r (failed)"; }
+  pick ${#routers[@]}
+  local r="${routers[$picked]}"
+  if curl -fsS -m 10 -X "$1" "http://127.0.0.1:${mgmt_port[$r]}$2" >>"$out/logs/management.log" 2>&1; then
+    via="$r"
+  else
+    via="$r (failed)"
+    log "  management $1 $2 on $r failed"
+  fi
 }
 
 inject() {
-  local kind="$1" n="$2" start_t target detail="" down recovered=true agreement
-  down="$((2 + $(pick 5)))"
+  local kind="$1" n="$2" start_t target down recovered=true agreement b
+  pick 5; down=$((2 + picked))
   start_t="$(now)"
   case "$kind" in
     sidecar-*|service-*)
-      local b="${backends[$(pick ${#backends[@]})]}" part="${kind%-*}" signal=KILL
+      pick ${#backends[@]}; b="${backends[$picked]}"
+      local part="${kind%-*}" signal=KILL
       [ "${kind#*-}" = term ] && signal=TERM
       target="$part-$b"
+      touch "$out/held/$target"
       log "fault $n: $kind: SIG$signal to $target (service ${svc_of[$b]}), back after ${down} s"
       stop_process "$target" "$signal"
       sleep "$down"
-      if [ "$part" = sidecar ]; then start_sidecar "$b"; else start_service "$b"; fi ;;
+      if [ "$part" = sidecar ]; then start_sidecar "$b"; else start_service "$b"; fi
+      rm -f "$out/held/$target" ;;
     router-*)
       local signal=KILL
-      target="${routers[$(pick ${#routers[@]})]}"
+      pick ${#routers[@]}; target="${routers[$picked]}"
       [ "$kind" = router-term ] && signal=TERM
+      touch "$out/held/$target"
       log "fault $n: $kind: SIG$signal to $target, back after ${down} s"
       stop_process "$target" "$signal"
       sleep "$down"
-      start_router "$target" ;;
+      start_router "$target"
+      rm -f "$out/held/$target" ;;
     drain)
-      local b="${backends[$(pick ${#backends[@]})]}"
+      pick ${#backends[@]}; b="${backends[$picked]}"
       target="127.0.0.1:${svc_port[$b]}"
-      detail="$(management POST "/api/backends/$target/drain")"
-      log "fault $n: drain $target (service ${svc_of[$b]}) through $detail, undrain after ${down} s"
+      management POST "/api/backends/$target/drain"
+      log "fault $n: drain $target (service ${svc_of[$b]}) through $via, undrain after ${down} s"
       sleep "$down"
-      detail="$(management POST "/api/backends/$target/undrain")"
-      log "  undrain $target through $detail" ;;
+      management POST "/api/backends/$target/undrain"
+      log "  undrain $target through $via" ;;
     weight)
-      local b="${backends[$(pick ${#backends[@]})]}" weights=(0.5 2 3)
-      local w="${weights[$(pick 3)]}"
+      local weights=(0.5 2 3) w
+      pick ${#backends[@]}; b="${backends[$picked]}"
+      pick 3; w="${weights[$picked]}"
       target="127.0.0.1:${svc_port[$b]}"
-      detail="$(management PUT "/api/backends/$target/weight?value=$w")"
-      log "fault $n: weight $target (service ${svc_of[$b]}) -> $w through $detail, back to 1 after ${down} s"
+      management PUT "/api/backends/$target/weight?value=$w"
+      log "fault $n: weight $target (service ${svc_of[$b]}) -> $w through $via, back to 1 after ${down} s"
       sleep "$down"
-      detail="$(management PUT "/api/backends/$target/weight?value=1")"
-      log "  weight $target -> 1 through $detail" ;;
+      management PUT "/api/backends/$target/weight?value=1"
+      log "  weight $target -> 1 through $via" ;;
   esac
   if agreement="$(python3 "$here/endurance.py" agree "$out" 120)"; then
     log "  recovered after $(awk -v a="$start_t" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s: $agreement"
@@ -253,13 +321,15 @@ inject() {
 end=$(awk -v s="$started" -v d="$duration" 'BEGIN { printf "%d", s + d }')
 n=0
 while :; do
-  if [ "$smoke" = 1 ]; then pause=$((3 + $(pick 4))); else pause=$((8 + $(pick 13))); fi
+  if [ "$smoke" = 1 ]; then pick 4; pause=$((3 + picked)); else pick 13; pause=$((8 + picked)); fi
   [ "$(date +%s)" -lt $((end - pause - 25)) ] || break
   sleep "$pause"
   if [ "${#round[@]}" -eq 0 ]; then
     round=("${kinds[@]}")
-    for ((i = ${#round[@]} - 1; i > 0; i--)); do j=$(pick $((i + 1))); t="${round[i]}"; round[i]="${round[j]}"; round[j]="$t"; done
+    for ((i = ${#round[@]} - 1; i > 0; i--)); do pick $((i + 1)); j=$picked; t="${round[i]}"; round[i]="${round[j]}"; round[j]="$t"; done
   fi
+  # never two parts down at once: a fault that did not recover (or an unplanned exit) is waited out first
+  python3 "$here/endurance.py" agree "$out" 120 >/dev/null || log "rings still not whole 120 s later; injecting anyway"
   kind="${round[0]}"; round=("${round[@]:1}")
   n=$((n + 1))
   inject "$kind" "$n"
@@ -275,6 +345,8 @@ else
   echo "disagree after 60 s: $agreement" >"$out/final-agreement.txt"
 fi
 touch "$out/stop"
+kill -TERM "$supervisor_pid" 2>/dev/null || true
+supervisor_pid=""
 wait "$load_pid" || { echo "$bench: the load client failed:" >&2; tail -20 "$out/logs/load.log" >&2; exit 1; }
 load_pid=""
 status=0
