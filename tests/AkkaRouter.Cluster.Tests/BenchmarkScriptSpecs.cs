@@ -59,17 +59,45 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("| -c 1 -P 1 ", stdout, StringComparison.Ordinal);
     }
 
+    [Fact(DisplayName = "endurance.sh --smoke: 2 routers and 5 sidecars through 2 minutes of injected faults under RESP and HTTP load fail no request, answer no backend off the ring and end on agreeing rings")]
+    public async Task Endurance_smoke()
+    {
+        var output = Directory.CreateTempSubdirectory("endurance-smoke-");
+        try
+        {
+            var stdout = await Smoke("endurance.sh", TimeSpan.FromMinutes(7), new Dictionary<string, string>
+            {
+                ["CACHE_SERVICE_EXE"] = Path.Combine(AppContext.BaseDirectory, "AkkaRouter.CacheService"),
+                ["ENDURANCE_OUT"] = output.FullName,
+            });
+            Assert.Matches(@"endurance: \d+ s of load, [1-9]\d* faults", stdout);
+            Assert.Matches(@"PASS  HTTP: 0 of [1-9]\d* requests failed; 0 failed attempts outside router restarts", stdout);
+            Assert.Matches(@"PASS  RESP: [1-9]\d* of [1-9]\d* lookups answered; 0 errors outside router restarts", stdout);
+            Assert.Matches(@"PASS  wrong-owner answers: 0 of [1-9]\d* checked", stdout);
+            Assert.Contains("PASS  routers' rings at the end: agree: default=", stdout, StringComparison.Ordinal);
+            Assert.Contains("endurance: PASS", stdout, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(output.FullName, "faults.log")), "faults.log written");
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
     // Runs a benchmark script with --smoke against the executable built beside the tests (the smoke run checks the
-    // script, not a fresh publish); returns its standard output once it exited 0 within 3 minutes.
-    private async Task<string> Smoke(string name)
+    // script, not a fresh publish); returns its standard output once it exited 0 within the deadline (3 minutes).
+    private async Task<string> Smoke(string name, TimeSpan? within = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var script = Path.Combine(Repository, "tests", "AkkaRouter.Benchmarks", name);
         var info = new ProcessStartInfo("bash", [script, "--smoke"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         info.Environment["ROUTER_EXE"] = Path.Combine(AppContext.BaseDirectory, "akkarouter");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var timeout = within ?? TimeSpan.FromMinutes(3);
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
             await process.WaitForExitAsync(deadline.Token);
@@ -77,7 +105,7 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{name} --smoke still running after 3 minutes:\n{await stdout}\n{await stderr}");
+            throw new TimeoutException($"{name} --smoke still running after {timeout.TotalMinutes:0} minutes:\n{await stdout}\n{await stderr}");
         }
         output.WriteLine(await stdout);
         output.WriteLine(await stderr);
