@@ -128,9 +128,9 @@ public sealed partial class NetworkNamespaces : IAsyncDisposable
     /// <summary>
     /// Deletes the namespaces of test hosts that are gone (the process id in the name is not running): a host
     /// killed mid-test never ran <see cref="DisposeAsync"/>. Namespaces of a running host, this one's or another
-    /// run's, are left alone. Names from before the full process id was in them ("akr" PID mod 10000) cannot be
-    /// told apart from a running host's: those go only once older than <see cref="StaleAge"/>, far longer than a
-    /// partition test runs. Returns the names deleted.
+    /// run's, are left alone. Names from before the full process id was in them ("akr" PID mod 10000 "x" ...)
+    /// cannot be told apart from a running host's (and a namespace's file times are the kernel's, not its
+    /// creation's), so they are never swept. Returns the names deleted.
     /// </summary>
     public static IReadOnlyList<string> SweepStale()
     {
@@ -141,10 +141,7 @@ public sealed partial class NetworkNamespaces : IAsyncDisposable
         foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var name = line.Split(' ')[0];
-            var stale = OurName().Match(name) is { Success: true } m
-                ? !Directory.Exists($"/proc/{m.Groups[1].Value}")
-                : OlderName().IsMatch(name) && DateTime.UtcNow - File.GetLastWriteTimeUtc($"/run/netns/{name}") > StaleAge;
-            if (!stale)
+            if (OurName().Match(name) is not { Success: true } m || Directory.Exists($"/proc/{m.Groups[1].Value}"))
                 continue;
             if (Run("ip", ["netns", "del", name]).GetAwaiter().GetResult().Code == 0)
                 deleted.Add(name);
@@ -152,16 +149,9 @@ public sealed partial class NetworkNamespaces : IAsyncDisposable
         return deleted;
     }
 
-    /// <summary>How old a namespace named the earlier way must be before the sweep takes it for stale.</summary>
-    private static readonly TimeSpan StaleAge = TimeSpan.FromHours(2);
-
     /// <summary>A namespace this harness names: "akrt" PID "x" NNN then "sw" or "n" INDEX, or the probe "akrtprobe" PID.</summary>
     [GeneratedRegex(@"^akrt(?:probe)?(\d+)(?:x\d{3}(?:sw|n\d+))?$")]
     private static partial Regex OurName();
-
-    /// <summary>The names earlier versions of this harness gave: "akr" PID mod 10000 "x" NNN ..., and "akrprobe" PID.</summary>
-    [GeneratedRegex(@"^akr(?:\d{1,4}x\d{3}(?:sw|n\d+)|probe\d+)$")]
-    private static partial Regex OlderName();
 
     public async ValueTask DisposeAsync()
     {
