@@ -20,7 +20,8 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
     /// <summary>
     /// What the suite asserts: twice the target, so a loaded CI machine does not fail on scheduling noise while a
     /// broken detection (a missed verdict, a lost write) still does. tests/AkkaRouter.Benchmarks/health-failover.sh
-    /// measures against the target itself.
+    /// measures against the target itself. Measured: 30 crashes min 2.35 s, p50 3.00 s, max 3.33 s (README); a suite
+    /// run's 10 crashes max 3.18 s: 8 s is 2.4 times the slowest.
     /// </summary>
     private static readonly TimeSpan DetectionBound = 2 * DetectionTarget;
 
@@ -205,7 +206,7 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
             Assert.Contains("timed out", entry["reason"]);
             Assert.Equal("0", entry["effective-weight"]);
             // fall checks started 1 s apart (+10% jitter), the last failing by the 500 ms timeout, + 1 s; twice
-            // that, as for the crash bound.
+            // that, as for the crash bound (9.6 s; measured 2.8 s in a suite run).
             Assert.True(off - hung <= 2 * TimeSpan.FromSeconds(3 * 1.1 + 0.5 + 1), $"{(off - hung).TotalMilliseconds:0} ms");
         }
         finally
@@ -242,7 +243,7 @@ public sealed class BackendHealthSpecs(HealthClusterFixture fixture, ITestOutput
     public Task Signals_set_the_weight_on_every_router() => Cluster.Run(output, async () =>
     {
         await Cluster.WaitForAgreement(3, Deadline);
-        var service = await BackendService.Start("backend-5", FreePorts.Next());
+        var service = await BackendService.Start("backend-5");
         service.CacheHitRatio = 0.2;
         var id = service.Endpoint;
         var node = Cluster.StartBackend("backend-5", id, new Dictionary<string, string>

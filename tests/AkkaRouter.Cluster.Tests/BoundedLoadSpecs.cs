@@ -19,7 +19,7 @@ public sealed class BoundedLoadSpecs(ITestOutputHelper output)
         try
         {
             for (var i = 1; i <= 3; i++)
-                services.Add(await BackendService.Start($"s-{i}", FreePorts.Next()));
+                services.Add(await BackendService.Start($"s-{i}"));
             var statics = string.Join(", ", services.Select(s => $"{{ endpoint = \"{s.Endpoint}\" }}"));
             await cluster.Run(output, async () =>
             {

@@ -246,7 +246,7 @@ public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
                 await router.WaitUntilUp(ClusterHarness.StartTimeout);
                 for (var i = 1; i <= 2; i++)
                 {
-                    var service = await BackendService.Start($"backend-{i}", FreePorts.Next());
+                    var service = await BackendService.Start($"backend-{i}");
                     services.Add(service);
                     cluster.StartBackend($"backend-{i}", service.Endpoint);
                 }
@@ -438,13 +438,26 @@ public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
         }
         using (process)
         {
+            AkkaRouter.Tests.Support.ChildProcesses.Track(process);
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             if (stdin is not null)
                 await process.StandardInput.WriteAsync(stdin);
             process.StandardInput.Close();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(cts.Token);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{tool} {string.Join(' ', args)} still running after 60 s");
+            }
+            finally
+            {
+                AkkaRouter.Tests.Support.ChildProcesses.Forget(process);
+            }
             Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} exited {process.ExitCode}:\n{await stderr}");
             return await stdout;
         }

@@ -22,7 +22,7 @@ public sealed class DnsDiscoveryClusterSpecs(ITestOutputHelper output)
         try
         {
             for (var i = 1; i <= 3; i++)
-                services.Add(await BackendService.Start($"srv-{i}", FreePorts.Next()));
+                services.Add(await BackendService.Start($"srv-{i}"));
             string Srv(int i) => Dnsmasq.Srv(Cache, $"b{i}.{Dnsmasq.Zone}", services[i - 1].Port, 0, 10);
             var hosts = Enumerable.Range(1, 3).Select(i => Dnsmasq.Host($"b{i}.{Dnsmasq.Zone}", "127.0.0.1")).ToArray();
             dns = await Dnsmasq.Start([Srv(1), Srv(2), .. hosts]);

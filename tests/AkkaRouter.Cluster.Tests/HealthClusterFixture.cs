@@ -26,7 +26,7 @@ public sealed class HealthClusterFixture : IAsyncLifetime
             for (var i = 1; i <= 3; i++)
             {
                 var name = $"backend-{i}";
-                var service = await BackendService.Start(name, FreePorts.Next());
+                var service = await BackendService.Start(name);
                 Services[name] = service;
                 Cluster.StartBackend(name, service.Endpoint, i == 3
                     ? new Dictionary<string, string> { ["AKKAROUTER__AKKA_ROUTER__NODE__SLOW_START__DURATION"] = "6s" }

@@ -51,7 +51,7 @@ public sealed class RouterClusterFixture : IAsyncLifetime
     /// <summary>Starts a backend's HTTP service on a free port of 127.0.0.1, then its sidecar node advertising that endpoint.</summary>
     public async Task<ClusterNode> StartBackend(string name)
     {
-        var service = await BackendService.Start(name, FreePorts.Next());
+        var service = await BackendService.Start(name);
         Services[name] = service;
         return Cluster.StartBackend(name, service.Endpoint);
     }

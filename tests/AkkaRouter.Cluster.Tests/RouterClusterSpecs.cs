@@ -10,8 +10,13 @@ namespace AkkaRouter.Cluster.Tests;
 [TestCaseOrderer(ScenarioOrderer.Name, ScenarioOrderer.Assembly)]
 public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RouterClusterFixture>
 {
-    /// <summary>Scenario 4's bound: a crashed backend is off every router's ring within this, with the shipped HOCON.</summary>
-    private static readonly TimeSpan CrashDetectionBound = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Scenario 4's bound: a crashed backend is off every router's ring within this, with the shipped HOCON. Measured
+    /// 2.7-4.1 s (README, Reliability table: kill -9 -> off every router's ring 3.1-4.1 s; a suite run 2.7/3.1 s), so
+    /// 5 s left under 1 s for a loaded machine; twice the slowest measured says a detection that works, and a broken
+    /// one (no unreachable mark, no removal) still fails.
+    /// </summary>
+    private static readonly TimeSpan CrashDetectionBound = TimeSpan.FromSeconds(8);
 
     /// <summary>How long a SIGTERMed node may take to leave and exit (RouterNode.ShutdownTimeout).</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
@@ -62,7 +67,7 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         Assert.True(fraction > 0, "no key moved to the new backend");
     });
 
-    [Fact(DisplayName = "3. Graceful leave: SIGTERM on a backend under RESP and HTTP load loses no lookup and no request, and the node exits 0"), Scenario(3)]
+    [Fact(DisplayName = "3. Graceful leave: SIGTERM on a backend under RESP and HTTP load loses no lookup and no request, its keys included, and the node exits 0"), Scenario(3)]
     public Task Graceful_leave_under_load_loses_no_lookup() => Cluster.Run(output, async () =>
     {
         var leaver = Cluster.Nodes.FirstOrDefault(n => n.Name == "backend-4" && !n.HasExited);
@@ -73,9 +78,12 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         }
         await Cluster.WaitForAgreement(4, Deadline);
         var service = fixture.Services[leaver.Name];
+        // The same keys for RESP and HTTP, so the load names the leaver's keys (about a quarter) until its ring change.
+        var ownersBefore = await RouterClusterFixture.Owners(fixture.Router1);
+        bool LeaverKey(int key) => ownersBefore[key] == leaver.Spec.ServiceEndpoint;
 
-        await using var load1 = LookupLoad.Start(fixture.Router1);
-        await using var load2 = LookupLoad.Start(fixture.Router2);
+        await using var load1 = LookupLoad.Start(fixture.Router1, keys: RouterClusterFixture.Keys);
+        await using var load2 = LookupLoad.Start(fixture.Router2, keys: RouterClusterFixture.Keys);
         await using var http = HttpLoad.Start(Cluster.Routers, RouterClusterFixture.Keys);
         await load1.AnsweredAtLeast(1000, Deadline);
         await load2.AnsweredAtLeast(1000, Deadline);
@@ -95,7 +103,18 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         var results = http.Results;
         var byLeaver = results.Where(r => r.ServedBy == leaver.Name).ToArray();
         var failedOver = results.Count(r => r.Tried.Length > 1);
+
+        // The window that matters: from SIGTERM until this router's ring no longer gives the leaver keys.
+        var ringChange = Cluster.Routers.ToDictionary(r => r.Name,
+            r => r.Rings.First(x => x.At >= terminated && x.Owners == 3).At);
+        bool InWindow(DateTime sent, string router) => sent >= terminated && sent < ringChange[router];
+        var respInWindow = new[] { (Load: load1, Router: fixture.Router1.Name), (Load: load2, Router: fixture.Router2.Name) }
+            .Sum(l => l.Load.Answered.Count(a => LeaverKey(a.Key) && InWindow(a.Sent, l.Router)));
+        var httpInWindow = results.Where(r => LeaverKey(r.Key) && InWindow(r.Sent, r.Router)).ToArray();
         output.WriteLine($"timing: SIGTERM -> off both routers' rings: {Since(terminated, RingReached(3, terminated))}; SIGTERM -> process exit: {(exited - terminated).TotalMilliseconds:0} ms");
+        output.WriteLine($"window SIGTERM -> ring change: {string.Join(", ", ringChange.Select(p => $"{p.Key} {(p.Value - terminated).TotalMilliseconds:0} ms"))}; " +
+            $"requests for {leaver.Name}'s keys sent in it: {respInWindow} RESP lookups answered, {httpInWindow.Length} HTTP requests " +
+            $"({httpInWindow.Count(r => r.Ok)} answered; served by {string.Join(", ", httpInWindow.Where(r => r.Ok).GroupBy(r => r.ServedBy).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))})");
         output.WriteLine($"lookups answered during the leave: router-1 {load1.Answers}, router-2 {load2.Answers}; failures {load1.FailureCount + load2.FailureCount}");
         output.WriteLine($"HTTP requests during the leave: {results.Count} sent through both edges, {http.FailureCount} failed, {failedOver} retried on another backend; " +
             $"served by {string.Join(", ", http.ServedBy().OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))}");
@@ -104,6 +123,11 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         Assert.True(load1.FailureCount + load2.FailureCount == 0, "failed lookups:\n" + load1.FailureSample + "\n" + load2.FailureSample);
         Assert.True(http.FailureCount == 0, $"{http.FailureCount} of {results.Count} HTTP requests failed:\n" + http.FailureSample);
         Assert.True(byLeaver.Length > 0, $"no HTTP request reached {leaver.Name} before it left: the load did not cover it");
+        // The leave itself was under load: requests for the leaver's own keys were sent between SIGTERM and the
+        // ring change, and (no failure above) every one was answered.
+        Assert.True(respInWindow > 0, $"no RESP lookup of {leaver.Name}'s keys was answered between SIGTERM and the ring change: the window went unexercised");
+        Assert.True(httpInWindow.Length > 0, $"no HTTP request for {leaver.Name}'s keys was sent between SIGTERM and the ring change: the window went unexercised");
+        Assert.All(httpInWindow, r => Assert.True(r.Ok, $"a request for {leaver.Name}'s key sent in the window failed: {r}"));
         var live = Cluster.Backends.Where(b => !b.HasExited).Select(b => b.Spec.ServiceEndpoint!).ToHashSet();
         foreach (var load in new[] { load1, load2 })
         {
@@ -119,8 +143,8 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         Assert.True(late.Length == 0, $"{late.Length} HTTP requests sent after {leaver.Name}'s node exited at {exited:HH:mm:ss.fff} were forwarded to it, e.g. {late.FirstOrDefault()}");
     });
 
-    [Fact(DisplayName = "4. Crash: both routers drop a kill -9'd backend within 5 s, and HTTP requests for its keys keep succeeding via failover"), Scenario(4)]
-    public Task Crashed_backend_leaves_every_ring_within_5s() => Cluster.Run(output, async () =>
+    [Fact(DisplayName = "4. Crash: both routers drop a kill -9'd backend within 8 s, and HTTP requests for its keys keep succeeding via failover"), Scenario(4)]
+    public Task Crashed_backend_leaves_every_ring() => Cluster.Run(output, async () =>
     {
         fixture.ChecksumBeforeCrash = await Cluster.WaitForAgreement(3, Deadline);
         var ownersBefore = fixture.OwnersBeforeCrash = await RouterClusterFixture.Owners(fixture.Router1);
@@ -238,7 +262,9 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
     {
         var checksum = await Cluster.WaitForAgreement(3, Deadline);
         var survivor = fixture.Router2;
-        await using var load = LookupLoad.Start(survivor, connections: 2);
+        // A router's death changes no backend: every lookup must keep naming the owner it named before.
+        var owners = await RouterClusterFixture.Owners(survivor);
+        await using var load = LookupLoad.Start(survivor, connections: 2, keys: RouterClusterFixture.Keys, expected: (key, owner) => owner == owners[key]);
         await load.AnsweredAtLeast(1000, Deadline);
 
         var killed = fixture.Router1.Kill();
@@ -246,12 +272,37 @@ public sealed class RouterClusterSpecs(RouterClusterFixture fixture, ITestOutput
         var unreachable = await WaitForAnyLine(killed, "UNREACHABLE", host);
         var downed = await WaitForAnyLine(killed, "SBR took decision", host);
         var removed = await WaitForAnyLine(killed, "removing", host);
+        var afterRemoval = load.Answers;
         await load.AnsweredAtLeast(1000, Deadline);
 
+        // Each phase of router-1's death, and the lookups router-2 answered that were sent during it.
+        var answered = load.Answered;
+        int SentBetween(DateTime from, DateTime until) => answered.Count(a => a.Sent >= from && a.Sent < until);
+        var phases = new (string Name, int Count)[]
+        {
+            ("killed, not yet seen unreachable", SentBetween(killed, unreachable.At)),
+            ("unreachable, not yet downed", SentBetween(unreachable.At, downed.At)),
+            ("downed, not yet removed", SentBetween(downed.At, removed.At)),
+            ("removed", SentBetween(removed.At, DateTime.MaxValue)),
+        };
         output.WriteLine($"timing: kill -9 router-1 -> UNREACHABLE: {Since(killed, unreachable.At)}; -> SBR downs it: {Since(killed, downed.At)}; -> removed: {Since(killed, removed.At)}");
         output.WriteLine($"SBR: {downed.Text}");
-        output.WriteLine($"router-2 answered {load.Answers} lookups, {load.FailureCount} failed");
+        output.WriteLine($"router-2 answered {load.Answers} lookups, {load.FailureCount} failed or named another owner; sent while router-1 was " +
+            string.Join("; ", phases.Select(p => $"{p.Name}: {p.Count}")));
         Assert.True(load.FailureCount == 0, "failed lookups on router-2:\n" + load.FailureSample);
+        // Lookups were sent (and all answered right, above) while router-1 was dead but still a member, while it was
+        // unreachable awaiting the split-brain resolver, and after it was removed. Downed -> removed can be a few ms.
+        Assert.True(phases[0].Count > 0, $"no lookup was sent to router-2 between the kill and router-1 seen unreachable ({Since(killed, unreachable.At)})");
+        Assert.True(phases[1].Count > 0, $"no lookup was sent to router-2 while router-1 was unreachable and not yet downed ({Since(unreachable.At, downed.At)})");
+        Assert.True(phases[3].Count > 0 && load.Answers > afterRemoval, "no lookup was answered by router-2 after router-1 was removed");
+        // The resolver downed router-1 and nothing else ("... is downing [ADDRESSES]..., all members in DC [...]").
+        var downing = System.Text.RegularExpressions.Regex.Match(downed.Text, @"is downing \[([^\]]*)\]");
+        Assert.True(downing.Success, $"no 'is downing [...]' in the resolver's decision: {downed.Text}");
+        Assert.Contains(host, downing.Groups[1].Value);
+        Assert.DoesNotContain(survivor.Address.Split('@')[1], downing.Groups[1].Value);
+        Assert.True(Cluster.Backends.All(b => !downing.Groups[1].Value.Contains(b.Address.Split('@')[1], StringComparison.Ordinal)),
+            $"the resolver downed more than router-1: {downing.Groups[1].Value}");
+        Assert.False(survivor.HasExited, "router-2 exited");
         var live = Cluster.Backends.Where(b => !b.HasExited).Select(b => b.Spec.ServiceEndpoint!).ToHashSet();
         Assert.All(load.LastAnswered.Keys, owner => Assert.Contains(owner, live));
         Assert.Equal(checksum, survivor.Ring!.Checksum);

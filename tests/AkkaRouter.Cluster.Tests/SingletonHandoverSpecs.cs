@@ -20,8 +20,10 @@ public sealed class SingletonHandoverSpecs(ITestOutputHelper output)
         try
         {
             for (var i = 1; i <= 3; i++)
-                services.Add(await BackendService.Start($"static-{i}", FreePorts.Next()));
-            var dead = $"127.0.0.1:{FreePorts.Next()}";
+                services.Add(await BackendService.Start($"static-{i}"));
+            // A static backend nothing answers on, held so that nothing can start listening there.
+            using var deadPort = new AkkaRouter.Tests.Support.ReservedPort();
+            var dead = deadPort.Endpoint;
             var statics = string.Join(", ", services.Select(s => s.Endpoint).Append(dead).Select(e => $"{{ endpoint = \"{e}\" }}"));
             var environment = new Dictionary<string, string> { ["AKKAROUTER__AKKA_ROUTER__STATIC_BACKENDS"] = $"[ {statics} ]" };
             await cluster.Run(output, async () =>

@@ -30,7 +30,7 @@ public sealed class ZoneAffinitySpecs(ITestOutputHelper output)
                 var router2 = cluster.StartRouter("router-2", Zone("zone-b", router: true));
                 foreach (var (name, zone) in new[] { ("a-1", "zone-a"), ("a-2", "zone-a"), ("b-1", "zone-b"), ("b-2", "zone-b") })
                 {
-                    services[name] = await BackendService.Start(name, FreePorts.Next());
+                    services[name] = await BackendService.Start(name);
                     cluster.StartBackend(name, services[name].Endpoint, Zone(zone, router: false));
                 }
                 await Task.WhenAll(cluster.Nodes.Select(n => n.WaitUntilUp(ClusterHarness.StartTimeout)));

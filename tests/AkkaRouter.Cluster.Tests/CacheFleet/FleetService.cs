@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using AkkaRouter.Cluster.Tests.Harness;
@@ -16,13 +17,20 @@ public readonly record struct ServiceCounters(long Hits, long Requests, long Cro
 
 /// <summary>
 /// One tests/AkkaRouter.CacheService process (an HTTP service with an LRU cache whose misses cost
-/// time), started on a free port of 127.0.0.1; killed with SIGKILL as a crash, restarted cold.
+/// time), started on a free port of 127.0.0.1; killed with SIGKILL as a crash, restarted cold on the same port.
+/// The service cannot report a port it picked, so the port is picked up front: when another socket takes it before
+/// the first start binds it, the service starts on another one (nothing advertises it yet). A restart must keep the
+/// port (fronts name it): a collision there fails naming the port.
 /// </summary>
 public sealed class FleetService : IAsyncDisposable
 {
     private static readonly HttpClient Admin = new() { Timeout = TimeSpan.FromSeconds(5) };
+    /// <summary>How many ports the first start tries when the one picked is taken before the service binds it.</summary>
+    private const int PortAttempts = 5;
+
     private Process? _process;
     private ServiceCounters _lastRead;
+    private bool _started;
 
     public FleetService(string name, string zone, int capacity, FleetShape shape)
     {
@@ -37,7 +45,7 @@ public sealed class FleetService : IAsyncDisposable
     public string Zone { get; }
     public int Capacity { get; }
     public FleetShape Shape { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
     public string Endpoint => $"127.0.0.1:{Port}";
     public bool Running => _process is { HasExited: false };
 
@@ -46,29 +54,61 @@ public sealed class FleetService : IAsyncDisposable
 
     public async Task Start()
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartOn(Port);
+                _started = true;
+                return;
+            }
+            catch (PortTakenException) when (!_started && attempt < PortAttempts)
+            {
+                Port = FreePorts.Next();
+            }
+        }
+    }
+
+    private async Task StartOn(int port)
+    {
+        var output = new ConcurrentQueue<string>();
         var info = new ProcessStartInfo(Executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
                  {
-                     "--name", Name, "--port", Port.ToString(CultureInfo.InvariantCulture), "--zone", Zone,
+                     "--name", Name, "--port", port.ToString(CultureInfo.InvariantCulture), "--zone", Zone,
                      "--capacity", Capacity.ToString(CultureInfo.InvariantCulture),
                      "--miss-ms", Shape.MissMs.ToString(CultureInfo.InvariantCulture),
                      "--cross-zone-ms", Shape.CrossZoneMs.ToString(CultureInfo.InvariantCulture),
                  })
             info.ArgumentList.Add(arg);
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(info)!;
+        AkkaRouter.Tests.Support.ChildProcesses.Track(process);
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         _lastRead = default;
+        // Ready once it printed that it listens: a /healthz answer alone could come from whichever socket took the port.
+        await Eventually.True(() => process.HasExited || output.Any(l => l.Contains($"listening on 127.0.0.1:{port}", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), $"cache service {Name} listening");
+        if (process.HasExited)
+        {
+            await process.WaitForExitAsync(); // drains the output readers
+            AkkaRouter.Tests.Support.ChildProcesses.Forget(process);
+            var text = string.Join('\n', output);
+            if (text.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                throw new PortTakenException($"cache service {Name}: port {port} was taken before it bound it:\n{text}");
+            throw new InvalidOperationException($"cache service {Name} exited with {process.ExitCode} at start:\n{text}");
+        }
         await Eventually.True(async () =>
         {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"cache service {Name} exited with {_process.ExitCode} at start");
             try { return (await Admin.GetAsync($"http://{Endpoint}/healthz")).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
         }, TimeSpan.FromSeconds(30), $"cache service {Name} answering /healthz");
     }
+
+    private sealed class PortTakenException(string message) : Exception(message);
 
     /// <summary>A cold cache of <paramref name="capacity"/> keys, <paramref name="slowMs"/> added to every request.</summary>
     public async Task Reset(int capacity, int slowMs)
@@ -94,7 +134,10 @@ public sealed class FleetService : IAsyncDisposable
         await Counters();
         _process?.Kill();
         if (_process is not null)
+        {
             await _process.WaitForExitAsync();
+            AkkaRouter.Tests.Support.ChildProcesses.Forget(_process);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -104,6 +147,8 @@ public sealed class FleetService : IAsyncDisposable
             _process.Kill();
             await _process.WaitForExitAsync();
         }
+        if (_process is not null)
+            AkkaRouter.Tests.Support.ChildProcesses.Forget(_process);
         _process?.Dispose();
     }
 }

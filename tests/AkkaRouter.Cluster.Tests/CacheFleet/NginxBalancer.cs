@@ -29,25 +29,58 @@ public sealed class NginxBalancer : IAsyncDisposable
 
     public IReadOnlyList<FleetFront> Fronts => _listeners.Select(l => new FleetFront(l.Zone, $"http://127.0.0.1:{l.Port}")).ToArray();
 
-    /// <summary>Starts nginx with <paramref name="policy"/> ("" = round-robin, "least_conn;", "hash $request_uri consistent;").</summary>
+    /// <summary>How many sets of ports <see cref="Start"/> tries when another socket takes one before nginx binds it.</summary>
+    private const int PortAttempts = 5;
+
+    /// <summary>
+    /// Starts nginx with <paramref name="policy"/> ("" = round-robin, "least_conn;", "hash $request_uri consistent;").
+    /// nginx cannot report ports it picked, so they are picked up front; when one is taken before nginx binds it
+    /// (nginx exits with "Address already in use"), it starts again on new ones.
+    /// </summary>
     public static async Task<NginxBalancer> Start(string policy, IEnumerable<string> zones, IEnumerable<string> servers)
+    {
+        var zoneList = zones.ToList();
+        var serverList = servers.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            var nginx = await StartOn(policy, zoneList.Select(z => (z, FreePorts.Next())).ToArray(), serverList);
+            if (nginx is not null)
+                return nginx;
+            if (attempt == PortAttempts)
+                throw new InvalidOperationException($"nginx found one of its ports taken {PortAttempts} times in a row");
+        }
+    }
+
+    /// <summary>Null when one of the ports was taken before nginx bound it.</summary>
+    private static async Task<NginxBalancer?> StartOn(string policy, (string Zone, int Port)[] listeners, IReadOnlyList<string> servers)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"akkarouter-fleet-nginx-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var listeners = zones.Select(z => (z, FreePorts.Next())).ToArray();
         WriteConfig(directory, policy, listeners, servers);
         var info = new ProcessStartInfo("/usr/sbin/nginx") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-g", "daemon off;" })
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        AkkaRouter.Tests.Support.ChildProcesses.Track(process);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var nginx = new NginxBalancer(process, directory, policy, listeners);
-        await Eventually.True(() => process.HasExited || listeners.All(l => Accepts(l.Item2)), TimeSpan.FromSeconds(20), "nginx listening");
+        // nginx writes its pid file once it has bound every listener: before that, a connect could reach
+        // whichever socket took a port.
+        var pid = Path.Combine(directory, "nginx.pid");
+        await Eventually.True(() => process.HasExited || (File.Exists(pid) && listeners.All(l => Accepts(l.Item2))), TimeSpan.FromSeconds(20), "nginx listening");
         if (process.HasExited)
-            throw new InvalidOperationException($"nginx exited at start: {nginx.ErrorLog()}");
+        {
+            await process.WaitForExitAsync(); // drains the output readers
+            var log = nginx.ErrorLog() + "\n" + string.Join('\n', output);
+            await nginx.DisposeAsync();
+            if (log.Contains("Address already in use", StringComparison.Ordinal))
+                return null;
+            throw new InvalidOperationException($"nginx exited at start: {log}");
+        }
         return nginx;
     }
 
@@ -128,6 +161,7 @@ public sealed class NginxBalancer : IAsyncDisposable
             try { await _process.WaitForExitAsync(cts.Token); }
             catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
         }
+        AkkaRouter.Tests.Support.ChildProcesses.Forget(_process);
         _process.Dispose();
         try { Directory.Delete(_directory, recursive: true); }
         catch (IOException) { }

@@ -1,40 +1,45 @@
 using System.Net;
+using AkkaRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AkkaRouter.Cluster.Tests.Harness;
 
 /// <summary>
-/// The HTTP service a backend sidecar fronts: a tiny Kestrel app in the test process on the port the
-/// backend advertises (127.0.0.1). Every response body is "NAME METHOD PATH", so a client sees which
+/// The HTTP service a backend sidecar fronts: a tiny Kestrel app in the test process on a port of
+/// 127.0.0.1 it binds itself (0) and that the backend then advertises. Every response body is "NAME METHOD PATH", so a client sees which
 /// backend served it (and /metrics serves cache counters, <see cref="CacheHitRatio"/>). <see cref="Crash"/> goes down like the machine would (listener closed, open
-/// connections aborted); <see cref="Stop"/> drains; <see cref="Start"/> brings it back on the same port.
+/// connections aborted); <see cref="Stop"/> drains; <see cref="Start"/> brings it back on the same port. While it is
+/// down the port stays reserved (bound, not listening: connects are refused), so no other socket can take the
+/// endpoint the backend advertises before the service comes back.
 /// </summary>
 public sealed class BackendService : IAsyncDisposable
 {
     private WebApplication? _app;
+    private ReservedPort? _reserved;
     private long _served;
 
-    private BackendService(string name, int port)
-    {
-        Name = name;
-        Port = port;
-    }
+    private BackendService(string name) => Name = name;
 
     public string Name { get; }
-    public int Port { get; }
+
+    /// <summary>The port the first start bound; every restart binds it again.</summary>
+    public int Port { get; private set; }
     public string Endpoint => $"127.0.0.1:{Port}";
     public bool IsRunning => _app is not null;
 
     /// <summary>Requests answered, all incarnations.</summary>
     public long Served => Interlocked.Read(ref _served);
 
-    /// <summary>Starts a service named <paramref name="name"/> on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static async Task<BackendService> Start(string name, int port)
+    /// <summary>Starts a service named <paramref name="name"/> on a port of 127.0.0.1 the OS picks.</summary>
+    public static async Task<BackendService> Start(string name)
     {
-        var service = new BackendService(name, port);
+        var service = new BackendService(name);
         await service.Start();
         return service;
     }
@@ -54,7 +59,13 @@ public sealed class BackendService : IAsyncDisposable
                 return context.Response.WriteAsync(Metrics());
             return Serve(context);
         });
+        // A restart: the reservation goes just before the listener binds the port again, so only a socket
+        // binding this very port in that instant could take it (and then this start fails, naming the port).
+        _reserved?.Dispose();
+        _reserved = null;
         await app.StartAsync();
+        if (Port == 0)
+            Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         _app = app;
     }
 
@@ -132,7 +143,13 @@ public sealed class BackendService : IAsyncDisposable
         {
         }
         await app.DisposeAsync();
+        _reserved = new ReservedPort(Port);
     }
 
-    public ValueTask DisposeAsync() => new(Crash());
+    public async ValueTask DisposeAsync()
+    {
+        await Crash();
+        _reserved?.Dispose();
+        _reserved = null;
+    }
 }

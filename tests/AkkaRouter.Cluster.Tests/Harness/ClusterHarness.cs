@@ -3,13 +3,16 @@ using System.Text;
 
 namespace AkkaRouter.Cluster.Tests.Harness;
 
-/// <summary>Where a node listens: its host address, remoting port and (optionally) network namespace.</summary>
+/// <summary>
+/// Where a node listens: its host address, remoting port (0: one the OS picks, read from the node's log) and
+/// (optionally) network namespace.
+/// </summary>
 public sealed record NodePlacement(string Host, int RemotingPort, string? Namespace = null);
 
 /// <summary>
 /// Starts a cluster of real `akkarouter run` processes from the SHIPPED HOCON files
 /// (hocon/seed-router.conf, hocon/router.conf, hocon/backend-sidecar.conf), each layered with a
-/// small override file (remoting port; RESP, HTTP, command and management ports 0; the HTTP edge's
+/// small override file (remoting port, 0 unless placed; RESP, HTTP, command and management ports 0; the HTTP edge's
 /// debug header on) and the same
 /// environment overrides docker/docker-compose.yml sets (hostname, seed nodes, service endpoint,
 /// RESP host). Always kills every process it started, also when the test host itself exits.
@@ -23,7 +26,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     private readonly List<ClusterNode> _nodes = new();
     private readonly Func<string, NodePlacement> _place;
-    private string? _seed;
+    private ClusterNode? _seed;
 
     static ClusterHarness()
     {
@@ -35,9 +38,12 @@ public sealed class ClusterHarness : IAsyncDisposable
         };
     }
 
-    /// <summary>A harness on 127.0.0.1 with free ports picked up front, or placed by <paramref name="place"/>.</summary>
+    /// <summary>
+    /// A harness on 127.0.0.1 where every node binds remoting on a port the OS picks, or placed by
+    /// <paramref name="place"/> (in a network namespace of its own a fixed port cannot collide).
+    /// </summary>
     public ClusterHarness(Func<string, NodePlacement>? place = null) =>
-        _place = place ?? (_ => new NodePlacement("127.0.0.1", FreePorts.Next()));
+        _place = place ?? (_ => new NodePlacement("127.0.0.1", 0));
 
     public IReadOnlyList<ClusterNode> Nodes
     {
@@ -49,12 +55,17 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public ClusterNode this[string name] => Nodes.Single(n => n.Name == name);
 
-    /// <summary>Starts the seed router from hocon/seed-router.conf (with further AKKAROUTER__... overrides). Must come first.</summary>
+    /// <summary>
+    /// Starts the seed router from hocon/seed-router.conf (with further AKKAROUTER__... overrides). Must come first.
+    /// On a port the OS picks the seed cannot name itself up front: it gets no seed nodes and forms the cluster
+    /// by joining itself (as the shipped seed does, naming itself first); the others are given the address it logs.
+    /// </summary>
     public ClusterNode StartSeedRouter(string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         var placement = _place(name);
-        _seed = $"akka.tcp://akkarouter@{placement.Host}:{placement.RemotingPort}";
-        return Start(name, "seed-router.conf", isRouter: true, placement, serviceEndpoint: null, environment);
+        var seedNodes = placement.RemotingPort == 0 ? "[]" : $"[\"akka.tcp://akkarouter@{placement.Host}:{placement.RemotingPort}\"]";
+        _seed = Start(name, "seed-router.conf", isRouter: true, placement, serviceEndpoint: null, environment, seedNodes);
+        return _seed;
     }
 
     /// <summary>Starts a further router from hocon/router.conf (with further AKKAROUTER__... overrides).</summary>
@@ -74,9 +85,14 @@ public sealed class ClusterHarness : IAsyncDisposable
         Start(name, "backend-sidecar.conf", isRouter: false, _place(name), serviceEndpoint, environment);
 
     private ClusterNode Start(string name, string shippedConfig, bool isRouter, NodePlacement placement, string? serviceEndpoint,
-        IReadOnlyDictionary<string, string>? extraEnvironment = null)
+        IReadOnlyDictionary<string, string>? extraEnvironment = null, string? seedNodes = null)
     {
-        var seed = _seed ?? throw new InvalidOperationException("start the seed router first");
+        if (seedNodes is null)
+        {
+            var seed = _seed ?? throw new InvalidOperationException("start the seed router first");
+            // Known as soon as the seed logged its remoting address (before it is Up); callers wait for the seed anyway.
+            seedNodes = $"[\"{seed.WaitForAddress(StartTimeout).GetAwaiter().GetResult()}\"]";
+        }
         // In a namespace a node has the network to itself and binds every interface, exactly as in
         // docker-compose.yml; on the shared host it stays on its own address.
         var bind = placement.Namespace is null ? placement.Host : "0.0.0.0";
@@ -84,16 +100,16 @@ public sealed class ClusterHarness : IAsyncDisposable
         {
             ["AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__HOSTNAME"] = bind,
             ["AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PUBLIC_HOSTNAME"] = placement.Host,
-            ["AKKAROUTER__AKKA__CLUSTER__SEED_NODES"] = $"[\"{seed}\"]",
+            ["AKKAROUTER__AKKA__CLUSTER__SEED_NODES"] = seedNodes,
             ["AKKAROUTER__AKKA_ROUTER__RESP__HOST"] = bind,
         };
         if (serviceEndpoint is not null)
             environment["AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT"] = serviceEndpoint;
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
             environment[key] = value;
+        // The remoting port is written by the node itself (ClusterNode keeps it across restarts).
         var overrides = $$"""
             # per-test ports, layered over hocon/{{shippedConfig}}
-            akka.remote.dot-netty.tcp.port = {{placement.RemotingPort}}
             akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
             # responses name the backend(s) the edge tried (X-AkkaRouter-Backend): HttpLoad counts failovers with it
             akka-router.http.debug-headers = on

@@ -10,7 +10,10 @@ public sealed record LogLine(DateTime At, string Text);
 /// <summary>A `Ring vN: ...` line: the ring a node published and when; <paramref name="Owners"/> of its backends own keys.</summary>
 public sealed record RingLine(DateTime At, long Version, int Backends, int Owners, string Checksum, string Text);
 
-/// <summary>How to start one node: the shipped HOCON file, the per-test override and environment overrides.</summary>
+/// <summary>
+/// How to start one node: the shipped HOCON file, the per-test override and environment overrides;
+/// <paramref name="RemotingPort"/> 0 lets the OS pick (the node logs the port it bound).
+/// </summary>
 public sealed record NodeSpec(
     string Name,
     string ShippedConfig,
@@ -19,35 +22,44 @@ public sealed record NodeSpec(
     int RemotingPort,
     string? ServiceEndpoint,
     string? Namespace,
-    IReadOnlyDictionary<string, string> Environment)
-{
-    /// <summary>The node's Akka address, as seed-nodes and the logs name it.</summary>
-    public string Address => $"akka.tcp://akkarouter@{Host}:{RemotingPort}";
-}
+    IReadOnlyDictionary<string, string> Environment);
 
 /// <summary>
 /// An `akkarouter run` process (the executable built beside the tests), its output captured line by
-/// line with arrival times. <see cref="Restart"/> starts a new incarnation from the same spec.
+/// line with arrival times. <see cref="Restart"/> starts a new incarnation from the same spec, on the remoting
+/// port the last one bound.
 /// </summary>
 public sealed partial class ClusterNode : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly List<LogLine> _lines = new();
     private readonly string _overrideFile;
+    private readonly string _overrideHocon;
     private Process _process = null!;
     private int _incarnation;
+    private int _remotingPort;
+    private int _remotingBoundIn;
+
+    /// <summary>How many times <see cref="Restart"/> starts the node when its remoting port turns out taken.</summary>
+    private const int RestartAttempts = 3;
 
     internal ClusterNode(NodeSpec spec, string overrideHocon)
     {
         Spec = spec;
+        _overrideHocon = overrideHocon;
+        _remotingPort = spec.RemotingPort;
         _overrideFile = Path.Combine(Path.GetTempPath(), $"akkarouter-cluster-{spec.Name}-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(_overrideFile, overrideHocon);
-        Launch();
+        Launch(_remotingPort);
     }
 
     public NodeSpec Spec { get; }
     public string Name => Spec.Name;
-    public string Address => Spec.Address;
+
+    /// <summary>The remoting port: the placed one, else the one the node logged it bound (0 until then).</summary>
+    public int RemotingPort => Volatile.Read(ref _remotingPort);
+
+    /// <summary>The node's Akka address, as seed-nodes and the logs name it (known once remoting started).</summary>
+    public string Address => $"akka.tcp://akkarouter@{Spec.Host}:{RemotingPort}";
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -89,8 +101,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
     /// <summary>The ring this node published last, if any.</summary>
     public RingLine? Ring => Rings.LastOrDefault();
 
-    private void Launch()
+    private void Launch(int remotingPort)
     {
+        File.WriteAllText(_overrideFile, $"akka.remote.dot-netty.tcp.port = {remotingPort}\n{_overrideHocon}");
         var config = Path.Combine(HoconDirectory, Spec.ShippedConfig);
         var info = new ProcessStartInfo
         {
@@ -139,7 +152,12 @@ public sealed partial class ClusterNode : IAsyncDisposable
         if (text is null)
             return;
         var line = new LogLine(DateTime.UtcNow, text);
-        if (RespListening().Match(text) is { Success: true } m)
+        if (RemotingStarted().Match(text) is { Success: true } r)
+        {
+            Volatile.Write(ref _remotingPort, int.Parse(r.Groups[1].Value));
+            Volatile.Write(ref _remotingBoundIn, _incarnation);
+        }
+        else if (RespListening().Match(text) is { Success: true } m)
             RespPort = int.Parse(m.Groups[1].Value);
         else if (HttpListening().Match(text) is { Success: true } h)
             HttpPort = int.Parse(h.Groups[1].Value);
@@ -149,6 +167,21 @@ public sealed partial class ClusterNode : IAsyncDisposable
             ManagementPort = int.Parse(g.Groups[1].Value);
         lock (_gate)
             _lines.Add(line);
+    }
+
+    /// <summary>
+    /// The node's address once the current incarnation's remoting has bound its port (before the node is Up);
+    /// fails at once if the process exits first.
+    /// </summary>
+    public async Task<string> WaitForAddress(TimeSpan timeout)
+    {
+        await Eventually.True(() => Volatile.Read(ref _remotingBoundIn) == _incarnation || HasExited, timeout, $"{Name}: remoting started");
+        if (Volatile.Read(ref _remotingBoundIn) != _incarnation)
+        {
+            await _process.WaitForExitAsync(); // drains the output readers: the reason is in the tail
+            throw new InvalidOperationException($"{Name} exited with code {ExitCode} before remoting started:\n{Tail(40)}");
+        }
+        return Address;
     }
 
     /// <summary>Waits for a line (from index <paramref name="from"/> on) that satisfies <paramref name="match"/>.</summary>
@@ -218,15 +251,40 @@ public sealed partial class ClusterNode : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Starts a new process from the same spec (same remoting address, same service endpoint).</summary>
+    /// <summary>
+    /// Starts a new process from the same spec (same remoting address, same service endpoint); returns once its
+    /// remoting is bound. The port was free while the old incarnation was down: should another socket have taken
+    /// it meanwhile ("Failed to bind to" and an exit), the node starts again on a port the OS picks, so the
+    /// address changes but the backend (its service endpoint) does not.
+    /// </summary>
     public async Task Restart()
     {
         if (!_process.HasExited)
             throw new InvalidOperationException($"{Name} is still running; kill or stop it first");
-        await _process.WaitForExitAsync(); // drains the output readers of the old incarnation
-        _process.Dispose();
-        Launch();
+        var port = RemotingPort;
+        for (var attempt = 1; ; attempt++)
+        {
+            await _process.WaitForExitAsync(); // drains the output readers of the old incarnation
+            _process.Dispose();
+            var from = LineCount;
+            Launch(port);
+            try
+            {
+                await WaitForAddress(ClusterHarness.StartTimeout);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < RestartAttempts && Lines.Skip(from).Any(l => BindFailed(l.Text, port)))
+            {
+                Add($"---- harness: remoting port {port} was taken while {Name} was down; starting it on a port the OS picks");
+                port = 0;
+            }
+        }
     }
+
+    /// <summary>Whether <paramref name="line"/> reports that remoting could not bind <paramref name="port"/> (Akka: "Failed to bind to [HOST:PORT]").</summary>
+    private static bool BindFailed(string line, int port) =>
+        line.Contains("Failed to bind to ", StringComparison.Ordinal)
+        && (line.Contains($":{port}]", StringComparison.Ordinal) || line.Contains($":{port};", StringComparison.Ordinal));
 
     /// <summary>The last <paramref name="count"/> lines, for failure reports.</summary>
     public string Tail(int count = 150)
@@ -282,6 +340,9 @@ public sealed partial class ClusterNode : IAsyncDisposable
 
     [GeneratedRegex(@"Ring v(\d+): (\d+) backends, (\d+) owning keys, checksum ([0-9a-f]+)")]
     private static partial Regex RingPublished();
+
+    [GeneratedRegex(@"Remoting started; listening on addresses : \[akka\.tcp://[^@]+@[^\]]+:(\d+)\]")]
+    private static partial Regex RemotingStarted();
 
     [GeneratedRegex(@"RESP lookups listening on \S+:(\d+)")]
     private static partial Regex RespListening();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace AkkaRouter.Cluster.Tests.Harness;
 
@@ -6,13 +7,16 @@ namespace AkkaRouter.Cluster.Tests.Harness;
 /// A private network for partition tests, built with iproute2: one namespace per node, each wired by
 /// a veth pair into one of two bridges (side A, side B) inside a "switch" namespace; one veth pair
 /// joins the two bridges. <see cref="Partition"/> takes that link down: the sides can no longer
-/// reach each other, nodes on one side still can. Nothing is added to the host's own namespace.
+/// reach each other, nodes on one side still can. Nothing is added to the host's own namespace: the
+/// veths and bridges live in the namespaces and go with them. Every name starts with "akrt" and the test
+/// host's process id, so namespaces a killed test host left behind are found and deleted the first time
+/// a test host here asks whether namespaces are available (<see cref="Unavailable"/>).
 /// </summary>
-public sealed class NetworkNamespaces : IAsyncDisposable
+public sealed partial class NetworkNamespaces : IAsyncDisposable
 {
     public enum Side { A, B }
 
-    private readonly string _prefix = $"akr{Environment.ProcessId % 10000}x{Random.Shared.Next(100, 999)}";
+    private readonly string _prefix = $"akrt{Environment.ProcessId}x{Random.Shared.Next(100, 999)}";
     private readonly List<string> _namespaces = new();
     private int _nodes;
 
@@ -105,13 +109,14 @@ public sealed class NetworkNamespaces : IAsyncDisposable
     {
         if (!OperatingSystem.IsLinux())
             return "network namespaces need Linux";
-        var name = $"akrprobe{Environment.ProcessId}";
+        var name = $"akrtprobe{Environment.ProcessId}";
         try
         {
             var (code, _, stderr) = Run("ip", ["netns", "add", name]).GetAwaiter().GetResult();
             if (code != 0)
                 return $"cannot create network namespaces here (`ip netns add` failed: {stderr.Trim()}); needs root or CAP_SYS_ADMIN and iproute2";
             Run("ip", ["netns", "del", name]).GetAwaiter().GetResult();
+            SweepStale();
             return null;
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -119,6 +124,34 @@ public sealed class NetworkNamespaces : IAsyncDisposable
             return $"cannot create network namespaces here: `ip` (iproute2) is not installed ({e.Message})";
         }
     }
+
+    /// <summary>
+    /// Deletes the namespaces of test hosts that are gone (the process id in the name is not running): a host
+    /// killed mid-test never ran <see cref="DisposeAsync"/>. Namespaces of a running host, this one's or another
+    /// run's, are left alone. Names from before the full process id was in them ("akr" PID mod 10000 "x" ...)
+    /// cannot be told apart from a running host's (and a namespace's file times are the kernel's, not its
+    /// creation's), so they are never swept. Returns the names deleted.
+    /// </summary>
+    public static IReadOnlyList<string> SweepStale()
+    {
+        var (code, stdout, _) = Run("ip", ["netns", "list"]).GetAwaiter().GetResult();
+        if (code != 0)
+            return [];
+        var deleted = new List<string>();
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = line.Split(' ')[0];
+            if (OurName().Match(name) is not { Success: true } m || Directory.Exists($"/proc/{m.Groups[1].Value}"))
+                continue;
+            if (Run("ip", ["netns", "del", name]).GetAwaiter().GetResult().Code == 0)
+                deleted.Add(name);
+        }
+        return deleted;
+    }
+
+    /// <summary>A namespace this harness names: "akrt" PID "x" NNN then "sw" or "n" INDEX, or the probe "akrtprobe" PID.</summary>
+    [GeneratedRegex(@"^akrt(?:probe)?(\d+)(?:x\d{3}(?:sw|n\d+))?$")]
+    private static partial Regex OurName();
 
     public async ValueTask DisposeAsync()
     {

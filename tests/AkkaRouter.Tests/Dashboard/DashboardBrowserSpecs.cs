@@ -18,7 +18,12 @@ namespace AkkaRouter.Tests.Dashboard;
 public sealed class DashboardBrowserSpecs(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Token = "s3cret";
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How soon the page must show a change. The state stream ticks every second and the page renders what arrives:
+    /// measured 635 ms (a death, fast health checks) and 1,024 ms (a drain) on the shared, loaded 2-core machine, so
+    /// 2 s left under 1 s of margin; 4 s still fails a page that misses a tick or stops updating.
+    /// </summary>
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(4);
 
     private readonly Dictionary<string, TestBackend> _backends = new(StringComparer.Ordinal);
     private OperatedNode _node = null!;
@@ -150,8 +155,8 @@ public sealed class DashboardBrowserSpecs(ITestOutputHelper output) : IAsyncLife
         }
     }
 
-    [Fact(DisplayName = "A backend that dies shows as unhealthy with its reason, greyed, and its arcs gone, within 2 s (fast health checks)")]
-    public async Task Unhealthy_within_2s()
+    [Fact(DisplayName = "A backend that dies shows as unhealthy with its reason, greyed, and its arcs gone, within 4 s (fast health checks)")]
+    public async Task Unhealthy_promptly()
     {
         await using var page = await OpenDashboard("unhealthy");
         try
@@ -175,8 +180,8 @@ public sealed class DashboardBrowserSpecs(ITestOutputHelper output) : IAsyncLife
         }
     }
 
-    [Fact(DisplayName = "A drain on the management API shows as draining, its arcs gone and a ring change with the keys moved, within 2 s")]
-    public async Task Drain_within_2s()
+    [Fact(DisplayName = "A drain on the management API shows as draining, its arcs gone and a ring change with the keys moved, within 4 s")]
+    public async Task Drain_promptly()
     {
         await using var page = await OpenDashboard("drain");
         try

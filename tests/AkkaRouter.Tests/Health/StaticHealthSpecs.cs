@@ -21,8 +21,11 @@ public class StaticHealthSpecs
     private static string StaticBackends(params string[] endpoints) =>
         $"akka-router.static-backends = [ {string.Join(", ", endpoints.Select(e => $"{{ endpoint = \"{e}\" }}"))} ]\n";
 
-    /// <summary>An endpoint of 127.0.0.1 where nothing listens: connecting to it is refused.</summary>
-    private static string DeadEndpoint() => $"127.0.0.1:{FreePort.Next()}";
+    /// <summary>
+    /// A port of 127.0.0.1 where nothing listens, held for the test: connecting to it is refused, and no other
+    /// socket can start listening there and answer the checks.
+    /// </summary>
+    private static ReservedPort DeadPort() => new();
 
     private static string State(string backend, string state) => $"akkarouter_backend_state{{backend=\"{backend}\",state=\"{state}\"}}";
 
@@ -34,7 +37,8 @@ public class StaticHealthSpecs
     public async Task Tcp_check_takes_a_refused_backend_off_and_back()
     {
         await using var live = await TestBackend.Start("live");
-        var dead = DeadEndpoint();
+        using var deadPort = DeadPort();
+        var dead = deadPort.Endpoint;
         await using var node = await OperatedNode.Start(FastChecks + StaticBackends(live.Endpoint, dead));
 
         var nodes = await node.WaitForNodes(n => n[live.Endpoint].State == "up" && Refused(n[dead]),
@@ -57,7 +61,9 @@ public class StaticHealthSpecs
         Assert.Equal(0, metrics.GetValueOrDefault(Failures(live.Endpoint)));
         Assert.True(metrics[$"akkarouter_health_check_duration_seconds_count{{backend=\"{live.Endpoint}\"}}"] >= 2);
 
-        await using var revived = await TestBackend.StartOn("revived", int.Parse(dead.Split(':')[1]));
+        // Released just before the listener binds it: only a socket binding this very port in between could take it.
+        deadPort.Dispose();
+        await using var revived = await TestBackend.StartOn("revived", deadPort.Port);
         var back = await node.WaitForNodes(n => n[dead].State == "up", "the revived backend is up");
         Assert.Equal(("1", ""), (back[dead].EffectiveWeight, back[dead].Reason));
         Assert.InRange(back[dead].Share, 0.3, 0.7);
@@ -107,9 +113,10 @@ public class StaticHealthSpecs
     [Fact(DisplayName = "Guard: with all 3 static backends refusing and max-unhealthy-fraction 0.5, exactly the first to fail is off; the 2 others stay up with a reason naming the limit")]
     public async Task Guard_keeps_all_but_one_dead_backend_on()
     {
-        var dead = new HashSet<string>();
-        while (dead.Count < 3)
-            dead.Add(DeadEndpoint());
+        using var dead1 = DeadPort();
+        using var dead2 = DeadPort();
+        using var dead3 = DeadPort();
+        var dead = new[] { dead1, dead2, dead3 }.Select(p => p.Endpoint).ToHashSet();
         await using var node = await OperatedNode.Start(FastChecks + StaticBackends([.. dead]));
 
         var nodes = await node.WaitForNodes(n => n.Values.All(b => b.Reason != BackendPlacement.AwaitingVerdict) && n.Values.Count(b => b.State == "unhealthy") == 1,

@@ -236,7 +236,9 @@ public class TracingSpecs
     [Fact(DisplayName = "Tracing: with resp-sample-every = 3, every third GET of a connection is a span naming the key's position and owner")]
     public async Task Resp_gets_are_sampled()
     {
-        var backend = "127.0.0.1:" + FreePort.Next();
+        // Only named by lookups, never connected to; held so nothing else can listen there meanwhile.
+        using var backendPort = new ReservedPort();
+        var backend = backendPort.Endpoint;
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {

@@ -28,7 +28,9 @@ public class NginxFailoverSpecs
             for (var i = 1; i <= 3; i++)
                 backends.Add(await TestBackend.Start($"backend-{i}"));
             var names = backends.ToDictionary(b => b.Endpoint, b => b.Name);
-            var dead = $"127.0.0.1:{FreePort.Next()}";
+            // Held for the whole test: connects are refused and no other socket can start listening there.
+            using var deadPort = new ReservedPort();
+            var dead = deadPort.Endpoint;
 
             await using var router = RouterNode.WithStaticBackends([.. names.Keys, dead]);
             var respPort = await RouterNode.RespPort(router, Deadline);

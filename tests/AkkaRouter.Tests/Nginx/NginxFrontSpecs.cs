@@ -145,8 +145,8 @@ public class NginxFrontSpecs
             Assert.Equal("-ERR no backends in ring", probe.Call("GET", "/documents/abc"));
 
         // The first router address has nothing listening: nginx must go on to the second.
-        var dead = NginxProcess.FreePort();
-        await using var nginx = await NginxProcess.Start([$"127.0.0.1:{dead}", $"127.0.0.1:{respPort}"], Deadline);
+        using var dead = new ReservedPort();
+        await using var nginx = await NginxProcess.Start([dead.Endpoint, $"127.0.0.1:{respPort}"], Deadline);
         using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
         using var response = await http.GetAsync("/documents/abc");
@@ -159,11 +159,12 @@ public class NginxFrontSpecs
     public async Task Nginx_asks_the_next_router_when_one_has_no_backends()
     {
         RequireNginx();
-        var servicePort = NginxProcess.FreePort();
-        await using var service = DemoService.Create("backend-only", servicePort);
+        // The service binds a port of its own (0) and the router is told the one it got.
+        await using var service = DemoService.Create("backend-only", 0);
         await service.StartAsync();
+        var serviceEndpoint = new Uri(service.Urls.First()).Authority;
         await using var empty = NodeProcess.Start(["run"], RouterNode.FreePorts);
-        await using var healthy = RouterNode.WithStaticBackends([$"127.0.0.1:{servicePort}"]);
+        await using var healthy = RouterNode.WithStaticBackends([serviceEndpoint]);
         var emptyPort = await RouterNode.RespPort(empty, Deadline);
         var healthyPort = await RouterNode.RespPort(healthy, Deadline);
 

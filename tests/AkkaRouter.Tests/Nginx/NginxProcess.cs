@@ -57,15 +57,34 @@ public sealed class NginxProcess : IAsyncDisposable
         return null;
     }
 
+    /// <summary>How many ports <see cref="Start"/> tries when another socket takes the one it picked before nginx binds it.</summary>
+    private const int PortAttempts = 5;
+
     /// <summary>Starts nginx on a free port of 127.0.0.1 with the shipped front asking <paramref name="routers"/> (host:port, in order).</summary>
     /// <param name="service">The service the front asks for ($akkarouter_service); empty = the default service.</param>
     public static async Task<NginxProcess> Start(IEnumerable<string> routers, TimeSpan timeout, string service = "")
+    {
+        var list = routers.ToList();
+        // nginx cannot report a port it picked, so the test picks one; another socket may take it before nginx
+        // binds it: then nginx fails with "Address already in use" and the next attempt picks another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOn(FreePort(), list, timeout, service);
+            }
+            catch (PortTakenException) when (attempt < PortAttempts)
+            {
+            }
+        }
+    }
+
+    private static async Task<NginxProcess> StartOn(int port, IReadOnlyList<string> routers, TimeSpan timeout, string service)
     {
         var nginx = FindNginx() ?? throw new InvalidOperationException(MissingPrerequisite());
         var directory = Path.Combine(Path.GetTempPath(), $"akkarouter-nginx-{Guid.NewGuid():N}");
         var lua = Path.Combine(directory, "akkarouter");
         System.IO.Directory.CreateDirectory(lua);
-        var port = FreePort();
         Process process;
         try
         {
@@ -121,11 +140,21 @@ public sealed class NginxProcess : IAsyncDisposable
             process.OutputDataReceived += (_, e) => started.Capture(e.Data);
             process.ErrorDataReceived += (_, e) => started.Capture(e.Data);
             process.Start();
+            ChildProcesses.Track(process);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            await Eventually.True(() => process.HasExited || Accepts(port), timeout, $"nginx accepting on 127.0.0.1:{port}");
+            // nginx writes its pid file only once it has bound its listeners: before that, a connect that
+            // succeeds may reach whichever socket took the port.
+            var pid = Path.Combine(directory, "nginx.pid");
+            await Eventually.True(() => process.HasExited || (File.Exists(pid) && Accepts(port)), timeout, $"nginx accepting on 127.0.0.1:{port}");
             if (process.HasExited)
-                throw new InvalidOperationException($"nginx exited with code {process.ExitCode} at start:\n{started.Diagnostics()}");
+            {
+                await process.WaitForExitAsync(); // drains the output readers
+                var diagnostics = started.Diagnostics();
+                if (diagnostics.Contains("Address already in use", StringComparison.Ordinal))
+                    throw new PortTakenException($"port {port} was taken before nginx bound it:\n{diagnostics}");
+                throw new InvalidOperationException($"nginx exited with code {process.ExitCode} at start:\n{diagnostics}");
+            }
             return started;
         }
         catch
@@ -173,6 +202,7 @@ public sealed class NginxProcess : IAsyncDisposable
         }
         finally
         {
+            ChildProcesses.Forget(_process);
             _process.Dispose();
             TryDelete(Directory);
         }
@@ -205,8 +235,11 @@ public sealed class NginxProcess : IAsyncDisposable
     private static string? FindModule(string name) =>
         ModuleDirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
-    /// <summary>A port nothing listens on right now (the OS picks it; the tiny race is acceptable for tests).</summary>
-    public static int FreePort()
+    /// <summary>
+    /// A port nothing listens on right now, for nginx's own listener: <see cref="Start"/> retries with another port
+    /// when nginx finds it taken. For an endpoint that must stay dead, hold a <see cref="ReservedPort"/> instead.
+    /// </summary>
+    private static int FreePort()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -226,6 +259,8 @@ public sealed class NginxProcess : IAsyncDisposable
             return false;
         }
     }
+
+    private sealed class PortTakenException(string message) : Exception(message);
 
     private static void TryDelete(string directory)
     {

@@ -2,20 +2,27 @@ using AkkaRouter.Tests.Support;
 
 namespace AkkaRouter.Tests.Palette;
 
-/// <summary>A router and two backend sidecars as real `akkarouter` processes, with known palette and management ports.</summary>
+/// <summary>
+/// A router and two backend sidecars as real `akkarouter` processes. Every node binds its listeners and
+/// remoting on ports the OS picks (0); the ports the specs use are read from what each node logs.
+/// </summary>
 public sealed class PaletteCluster : IAsyncLifetime
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
 
     private readonly List<NodeProcess> _nodes = new();
 
-    public int SeedPort { get; } = FreePort.Next();
-    public int RouterCmdPort { get; } = FreePort.Next();
-    public int RouterManagementPort { get; } = FreePort.Next();
-    public int RouterRespPort { get; } = FreePort.Next();
-    public int[] BackendRemotingPorts { get; } = [FreePort.Next(), FreePort.Next()];
-    public int[] BackendManagementPorts { get; } = [FreePort.Next(), FreePort.Next()];
-    public int[] BackendServicePorts { get; } = [FreePort.Next(), FreePort.Next()];
+    // The backends' service endpoints: no service runs behind them (health checks are off), the ring only
+    // names them. Held for the fixture's lifetime, so nothing else can listen there meanwhile.
+    private readonly ReservedPort[] _servicePorts = [new(), new()];
+
+    public int SeedPort { get; private set; }
+    public int RouterCmdPort { get; private set; }
+    public int RouterManagementPort { get; private set; }
+    public int RouterRespPort { get; private set; }
+    public int[] BackendRemotingPorts { get; } = new int[2];
+    public int[] BackendManagementPorts { get; } = new int[2];
+    public int[] BackendServicePorts => _servicePorts.Select(p => p.Port).ToArray();
 
     public NodeProcess Router => _nodes[0];
     public IReadOnlyList<NodeProcess> Backends => _nodes.Skip(1).ToList();
@@ -25,26 +32,38 @@ public sealed class PaletteCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _nodes.Add(NodeProcess.Start(["run"], $$"""
-            akka.remote.dot-netty.tcp.port = {{SeedPort}}
+        // No seed nodes: the router forms the cluster on its own, on the remoting port it bound.
+        _nodes.Add(NodeProcess.Start(["run"], """
+            akka.remote.dot-netty.tcp.port = 0
             akka.cluster.roles = [router]
-            akka-router { resp.port = {{RouterRespPort}}, http.port = 0, cmd.port = {{RouterCmdPort}}, management.port = {{RouterManagementPort}} }
+            akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
             """));
         await Router.WaitForOutput("is Up with roles [router]", Deadline);
+        SeedPort = Port(await Router.RemotingAddress(Deadline));
+        RouterCmdPort = await Router.ListeningPort("Command palette listening on", Deadline);
+        RouterRespPort = await Router.ListeningPort("RESP lookups listening on", Deadline);
+        RouterManagementPort = await Router.ListeningPort("Management HTTP listening on", Deadline);
         for (var i = 0; i < 2; i++)
         {
             _nodes.Add(NodeProcess.Start(["run"], $$"""
-                akka.remote.dot-netty.tcp.port = {{BackendRemotingPorts[i]}}
+                akka.remote.dot-netty.tcp.port = 0
                 akka.cluster.seed-nodes = ["{{RouterAddress}}"]
                 akka.cluster.roles = [backend]
-                akka-router.node { service-endpoint = "127.0.0.1:{{BackendServicePorts[i]}}", zone = "zone-{{i}}" }
+                akka-router.node { service-endpoint = "{{_servicePorts[i].Endpoint}}", zone = "zone-{{i}}" }
                 # No service runs behind these backends: health checks would keep them off the ring.
                 akka-router.node.health-check.type = none
-                akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = {{BackendManagementPorts[i]}} }
+                akka-router { resp.port = 0, http.port = 0, cmd.port = 0, management.port = 0 }
                 """));
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            BackendRemotingPorts[i] = Port(await _nodes[i + 1].RemotingAddress(Deadline));
+            BackendManagementPorts[i] = await _nodes[i + 1].ListeningPort("Management HTTP listening on", Deadline);
         }
         await EventuallyAsync.True(async () => (await Cmd("ring", "show")).Stdout.Contains("2 backends, 6144 points"), Deadline, "both backends own keys on the router's ring");
     }
+
+    private static int Port(string address) => int.Parse(address[(address.LastIndexOf(':') + 1)..]);
 
     /// <summary>`akkarouter cmd ROUTER args...` as an operator runs it.</summary>
     public Task<ToolResult> Cmd(params string[] args) =>
@@ -54,5 +73,7 @@ public sealed class PaletteCluster : IAsyncLifetime
     {
         foreach (var node in Enumerable.Reverse(_nodes))
             await node.DisposeAsync();
+        foreach (var port in _servicePorts)
+            port.Dispose();
     }
 }

@@ -51,8 +51,9 @@ public class NodeProcessSpecs
     [Fact(DisplayName = "A node that cannot join its seed nodes in time stops and exits 4, so a supervisor starts a fresh incarnation")]
     public async Task Unjoinable_node_exits_four()
     {
-        // A seed address where nothing listens, and a short give-up time.
-        var seed = $"akka.tcp://akkarouter@127.0.0.1:{FreePort.Next()}";
+        // A seed address where nothing listens (held, so nothing can start listening there), and a short give-up time.
+        using var nothing = new ReservedPort();
+        var seed = $"akka.tcp://akkarouter@{nothing.Endpoint}";
         await using var node = NodeProcess.Start(["run"], FreePorts, $$"""
             akka.cluster.roles = [backend]
             akka-router.node.service-endpoint = "127.0.0.1:9"

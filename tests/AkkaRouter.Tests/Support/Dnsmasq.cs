@@ -153,6 +153,7 @@ public sealed class Dnsmasq : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Capture(e.Data);
         Capture($"--- {_executable} {string.Join(' ', info.ArgumentList)}");
         process.Start();
+        ChildProcesses.Track(process);
         _process = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -211,6 +212,7 @@ public sealed class Dnsmasq : IAsyncDisposable
         {
             // never started
         }
+        ChildProcesses.Forget(process);
         process.Dispose();
     }
 
@@ -220,7 +222,11 @@ public sealed class Dnsmasq : IAsyncDisposable
         lock (_log) _log.Append(line).Append('\n');
     }
 
-    /// <summary>A port of 127.0.0.1 free for both TCP and UDP right now (dnsmasq binds both).</summary>
+    /// <summary>
+    /// A port of 127.0.0.1 free for both TCP and UDP right now (dnsmasq binds both). dnsmasq cannot report a port
+    /// it picked, so <see cref="Start"/> retries with another port when dnsmasq finds this one taken.
+    /// <see cref="Replace"/> must keep the port (the node under test was told it); a collision there fails loudly.
+    /// </summary>
     private static int FreeUdpAndTcpPort()
     {
         for (var attempt = 0; ; attempt++)

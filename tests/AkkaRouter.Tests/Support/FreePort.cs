@@ -3,7 +3,12 @@ using System.Net.Sockets;
 
 namespace AkkaRouter.Tests.Support;
 
-/// <summary>A port on 127.0.0.1 that nothing listens on right now, for configs that must name a port up front.</summary>
+/// <summary>
+/// A port on 127.0.0.1 that nothing listens on right now. Another socket may take it before the process it is
+/// meant for binds it, so use it only where that process's start detects the bind failure and retries with a new
+/// port (as <see cref="Dnsmasq"/> does). Prefer port 0 and reading the port the process reports, or a
+/// <see cref="ReservedPort"/> for an endpoint that must stay dead.
+/// </summary>
 public static class FreePort
 {
     public static int Next()

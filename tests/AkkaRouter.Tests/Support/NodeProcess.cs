@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AkkaRouter.Tests.Support;
 
-/// <summary>An `akkarouter` process started from the built executable, its output captured.</summary>
-public sealed class NodeProcess : IAsyncDisposable
+/// <summary>
+/// An `akkarouter` process started from the built executable, its output captured. Killed on dispose, and
+/// (through <see cref="ChildProcesses"/>) when the test host exits first.
+/// </summary>
+public sealed partial class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -58,6 +62,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) node._lines.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) node._lines.Enqueue(e.Data); };
         process.Start();
+        ChildProcesses.Track(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
@@ -71,6 +76,29 @@ public sealed class NodeProcess : IAsyncDisposable
                 if (t.IsFaulted || !_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
                     throw new TimeoutException($"'{text}' not printed; output so far:\n{Output}");
             }, TaskScheduler.Default);
+
+    /// <summary>
+    /// The port a listener bound, read from the line the node logs for it ("RESP lookups listening on",
+    /// "HTTP edge listening on", "Command palette listening on", "Management HTTP listening on"): configure
+    /// the listener with port 0 and ask here, so no port is picked up front for another socket to take.
+    /// </summary>
+    public async Task<int> ListeningPort(string listener, TimeSpan timeout)
+    {
+        await WaitForOutput(listener, timeout);
+        var pattern = new Regex(Regex.Escape(listener) + @" [^\s:]+:(\d+)");
+        var match = _lines.Select(l => pattern.Match(l)).First(m => m.Success);
+        return int.Parse(match.Groups[1].Value);
+    }
+
+    /// <summary>The remoting address the node bound ("akka.tcp://akkarouter@HOST:PORT"), as Akka logs it once remoting started.</summary>
+    public async Task<string> RemotingAddress(TimeSpan timeout)
+    {
+        await WaitForOutput("Remoting started; listening on addresses", timeout);
+        return _lines.Select(l => RemotingStarted().Match(l)).First(m => m.Success).Groups[1].Value;
+    }
+
+    [GeneratedRegex(@"Remoting started; listening on addresses : \[([^\]]+)\]")]
+    private static partial Regex RemotingStarted();
 
     /// <summary>Sends SIGTERM, as an orchestrator or `kill` does.</summary>
     public void Terminate() => Posix.Kill(_process.Id, Posix.SIGTERM);
@@ -89,6 +117,7 @@ public sealed class NodeProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+        ChildProcesses.Forget(_process);
         _process.Dispose();
         foreach (var file in _tempFiles)
             File.Delete(file);

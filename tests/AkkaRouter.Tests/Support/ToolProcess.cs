@@ -12,7 +12,10 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 }
 
-/// <summary>Runs an external tool (redis-cli, redis-benchmark) with a deadline; stdin may be fed whole or line by line.</summary>
+/// <summary>
+/// Runs an external tool (redis-cli, redis-benchmark) with a deadline; stdin may be fed whole or line by line.
+/// Killed on dispose, and (through <see cref="ChildProcesses"/>) when the test host exits first.
+/// </summary>
 public sealed class ToolProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -57,6 +60,7 @@ public sealed class ToolProcess : IAsyncDisposable
             lock (wrapper._stderr) wrapper._stderr.Append(e.Data).Append('\n');
         };
         process.Start();
+        ChildProcesses.Track(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return wrapper;
@@ -134,6 +138,7 @@ public sealed class ToolProcess : IAsyncDisposable
         {
             // never started
         }
+        ChildProcesses.Forget(_process);
         _process.Dispose();
     }
 }
