@@ -37,6 +37,7 @@ public sealed class RedisServer : IAsyncDisposable
         foreach (var a in new[] { "--port", "0", "--unixsocket", socketPath, "--save", "", "--appendonly", "no", "--dir", directory })
             info.ArgumentList.Add(a);
         var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        ChildProcesses.Track(process);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -90,6 +91,7 @@ public sealed class RedisServer : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+        ChildProcesses.Forget(_process);
         _process.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
