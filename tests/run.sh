@@ -9,8 +9,9 @@ cd "$root"
 # Debian packages the tests drive as real clients and peers. prometheus: for promtool, which checks
 # docker/prometheus/prometheus.yml and the Grafana dashboard's queries (its daemon is not needed).
 # chromium: the dashboard page's browser specs, driven with Playwright's .NET client, whose driver ships
-# in its NuGet package; they keep screenshots in artifacts/dashboard/.
-packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl openssl dnsmasq-base prometheus chromium)
+# in its NuGet package; they keep screenshots in artifacts/dashboard/. afl++: afl-fuzz, which
+# tests/AkkaRouter.Fuzz/fuzz.sh drives (FuzzScriptSpecs runs it briefly).
+packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl openssl dnsmasq-base prometheus chromium afl++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
