@@ -25,7 +25,7 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
         }
     }
 
-    [Fact(DisplayName = "fuzz.sh: each parser target runs under AFL++ for 25 s, executes inputs and finds no crash")]
+    [Fact(DisplayName = "fuzz.sh: each parser target runs under AFL++ for 25 s, executes inputs and finds no crash and no hang")]
     public async Task Bounded_fuzz_finds_no_crash()
     {
         var (exit, stdout) = await FuzzScript([SecondsPerTarget.ToString(), "--no-build"], TimeSpan.FromMinutes(8));
@@ -36,6 +36,7 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
             Assert.True(line is not null, $"no summary line for target {target}:\n{stdout}");
             Assert.True(long.Parse(line.Groups["execs"].Value) > 0, $"{target} executed nothing: {line.Value}");
             Assert.True(line.Groups["crashes"].Value == "0", $"{target} crashed: {line.Value}\n{stdout}");
+            Assert.True(line.Groups["stuck"].Value == "0", $"{target} hung: {line.Value}\n{stdout}");
         }
         Assert.Equal(0, exit);
     }
@@ -78,6 +79,6 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
         }
     }
 
-    [GeneratedRegex(@"^fuzz (?<target>\w+): (?<execs>\d+) executions in \d+ s, (?<crashes>\d+) crashes", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^fuzz (?<target>\w+): (?<execs>\d+) executions in \d+ s, (?<crashes>\d+) crashes, \d+ hangs \((?<stuck>\d+) still running", RegexOptions.Multiline)]
     private static partial Regex Summary();
 }
