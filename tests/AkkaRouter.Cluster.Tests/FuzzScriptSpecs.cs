@@ -32,7 +32,8 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
 
         foreach (var target in Targets)
         {
-            var line = Summary().Matches(stdout).SingleOrDefault(m => m.Groups["target"].Value == target);
+            // The script prints each line as the target ends and again in its closing summary.
+            var line = Summary().Matches(stdout).LastOrDefault(m => m.Groups["target"].Value == target);
             Assert.True(line is not null, $"no summary line for target {target}:\n{stdout}");
             Assert.True(long.Parse(line.Groups["execs"].Value) > 0, $"{target} executed nothing: {line.Value}");
             Assert.True(line.Groups["crashes"].Value == "0", $"{target} crashed: {line.Value}\n{stdout}");
