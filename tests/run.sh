@@ -10,8 +10,9 @@ cd "$root"
 # docker/prometheus/prometheus.yml and the Grafana dashboard's queries (its daemon is not needed).
 # chromium: the dashboard page's browser specs, driven with Playwright's .NET client, whose driver ships
 # in its NuGet package; they keep screenshots in artifacts/dashboard/. python3: the endurance script's
-# load client (tests/AkkaRouter.Benchmarks/endurance.py).
-packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl openssl dnsmasq-base prometheus chromium python3)
+# load client (tests/AkkaRouter.Benchmarks/endurance.py). afl++: afl-fuzz, which
+# tests/AkkaRouter.Fuzz/fuzz.sh drives (FuzzScriptSpecs runs it briefly).
+packages=(redis-tools redis-server nginx libnginx-mod-http-lua lua-nginx-redis docker-compose iproute2 haproxy wrk curl openssl dnsmasq-base prometheus chromium python3 afl++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

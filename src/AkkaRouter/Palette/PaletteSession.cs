@@ -17,7 +17,7 @@ internal sealed class PaletteSession(Socket socket, PaletteCatalog catalog, stri
     private const int BufferSize = 64 * 1024;
 
     // A frame larger than the receive buffer gets a protocol error rather than a silent close.
-    private static readonly RespParser Parser = new(RespLimits.Default with
+    internal static readonly RespParser Parser = new(RespLimits.Default with
     {
         MaxArguments = 64, MaxBulkLength = BufferSize / 2, MaxInlineLength = BufferSize / 2, MaxMultibulkLength = BufferSize / 2,
     });
