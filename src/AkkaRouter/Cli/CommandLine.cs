@@ -46,6 +46,26 @@ public static class CommandLine
             Console.Error.WriteLine($"akkarouter: cannot start: {e.Message}");
             return 1;
         }
+        catch (AggregateException e) when (StartFailure(e) is { } cause)
+        {
+            // Akka starts remoting inside the actor system's creation and reports a port it cannot bind (another
+            // process holds it) as a RemoteTransportException wrapped in an AggregateException.
+            Console.Error.WriteLine($"akkarouter: cannot start: {cause}");
+            return 1;
+        }
+    }
+
+    // The operator's reason among an AggregateException's causes: the remoting transport's or a socket's message.
+    private static string? StartFailure(AggregateException e)
+    {
+        foreach (var inner in e.Flatten().InnerExceptions)
+        {
+            if (inner is Akka.Remote.RemoteTransportException or System.Net.Sockets.SocketException or InvalidOperationException)
+                return inner.InnerException is { } deeper && deeper.Message.Length > 0 && !inner.Message.Contains(deeper.Message, StringComparison.Ordinal)
+                    ? $"{inner.Message} ({deeper.Message})"
+                    : inner.Message;
+        }
+        return null;
     }
 
     private static async Task<int> RunNode(IReadOnlyList<string> configFiles)

@@ -283,6 +283,17 @@ public class RouterSettingsSpecs
 
 public class HoconSyntaxCheckSpecs
 {
+    [Fact(DisplayName = "A HOCON text the parser has not finished by the deadline is refused with one line naming its origin, not waited on")]
+    public void Parse_past_the_deadline_is_refused()
+    {
+        // 200,000 keys take the parser far longer than a millisecond; a parser stuck in a loop never finishes at all.
+        var large = string.Concat(Enumerable.Range(0, 200_000).Select(i => $"k{i} = {i}\n"));
+        var error = Assert.Throws<ConfigurationError>(() => RouterConfig.Parse(large, "big.conf", TimeSpan.FromMilliseconds(1)));
+        Assert.Equal("big.conf", error.Key);
+        Assert.StartsWith("malformed HOCON: the parser did not finish within 0.001 s", error.Problem);
+        Assert.Equal("v", RouterConfig.Parse("a = v", "small.conf", RouterConfig.ParseDeadline).GetString("a"));
+    }
+
     [Theory(DisplayName = "Structural HOCON mistakes that Akka's parser accepts are reported with their line")]
     [InlineData("a { b = 1 ", "line 1: '{' is never closed")]
     [InlineData("a = [1, 2\nb = 3", "line 1: '[' is never closed")]

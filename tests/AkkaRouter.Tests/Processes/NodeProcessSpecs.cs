@@ -48,6 +48,20 @@ public class NodeProcessSpecs
         Assert.DoesNotContain("Unhandled exception", node.Output);
     }
 
+    [Fact(DisplayName = "A remoting port another process holds stops the node at start with exit 1 and one line naming the address, never an unhandled exception")]
+    public async Task Taken_remoting_port_exits_one()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var node = NodeProcess.Start(["run"], FreePorts, $"akka.remote.dot-netty.tcp.port = {port}");
+        var exitCode = await node.WaitForExit(Deadline);
+        Assert.True(exitCode == 1, $"exit code {exitCode}; output:\n{node.Output}");
+        Assert.Contains("akkarouter: cannot start:", node.Output);
+        Assert.Contains($"127.0.0.1:{port}", node.Output);
+        Assert.DoesNotContain("Unhandled exception", node.Output);
+    }
+
     [Fact(DisplayName = "A node that cannot join its seed nodes in time stops and exits 4, so a supervisor starts a fresh incarnation")]
     public async Task Unjoinable_node_exits_four()
     {
