@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace AkkaRouter.Palette;
 
@@ -63,5 +64,29 @@ public sealed class PaletteArguments
     }
 }
 
-/// <summary>A palette command used wrongly: answered with the usage line, never a stack trace.</summary>
-public sealed class PaletteUsageError(string message) : Exception(message);
+/// <summary>
+/// A palette command used wrongly: answered with the usage line, never a stack trace. Messages echo what
+/// the user typed (an option name, a command); control characters in it are escaped (`\r`, `\x01`) so
+/// the answer is always one line a terminal shows as it is.
+/// </summary>
+public sealed class PaletteUsageError(string message) : Exception(OneLine(message))
+{
+    private static string OneLine(string message)
+    {
+        if (!message.Any(char.IsControl))
+            return message;
+        var text = new StringBuilder(message.Length + 8);
+        foreach (var c in message)
+        {
+            _ = c switch
+            {
+                '\r' => text.Append("\\r"),
+                '\n' => text.Append("\\n"),
+                '\t' => text.Append("\\t"),
+                _ when char.IsControl(c) => text.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture)),
+                _ => text.Append(c),
+            };
+        }
+        return text.ToString();
+    }
+}
