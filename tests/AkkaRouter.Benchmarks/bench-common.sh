@@ -66,12 +66,14 @@ publish_router() {
   [ -x "$router_exe" ] || { echo "$bench: $router_exe not built" >&2; exit 1; }
 }
 
-# start_nginx NAME WORKERS CONFIG-BODY: an nginx in the foreground with its files under $work/NAME and
-# CONFIG-BODY inside its http block; echoes the master pid. Requires nginx_bin.
+# start_nginx NAME WORKERS CONFIG-BODY [MAIN]: an nginx in the foreground with its files under $work/NAME,
+# CONFIG-BODY inside its http block and MAIN (load_module lines) before everything; echoes the master pid.
+# Requires nginx_bin.
 start_nginx() {
-  local name="$1" workers="$2" body="$3" dir="$work/$1"
+  local name="$1" workers="$2" body="$3" main="${4:-}" dir="$work/$1"
   mkdir -p "$dir/logs"
   cat >"$dir/nginx.conf" <<CONF
+$main
 daemon off;
 worker_processes $workers;
 pid $dir/nginx.pid;

@@ -8,9 +8,13 @@
 #   ROUNDS=7 DURATION=20s tests/AkkaRouter.Benchmarks/http-vs-nginx.sh
 #   ROUTER_EXE=path/to/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # skip the publish
 #   ROUTER_ENV="DOTNET_gcServer=1" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # runtime knobs for the router
+#   BASE_EXE=/tmp/base/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # also an earlier build ("base")
+#   BASE_EXE=same BASE_ENV="DOTNET_GCgen0size=0x4000000" ...   # the same build with other runtime knobs as "base"
+#   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
+#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx floor router nginx+ar
 #
-# Needs: dotnet, nginx, wrk, curl, redis-cli (the script installs the Debian packages when missing and
-# it runs as root).
+# Needs: dotnet, nginx with its lua module, lua-resty-redis, wrk, curl, redis-cli (the script installs
+# the Debian packages when missing and it runs as root).
 #
 # What it does:
 #   1. publishes src/AkkaRouter in Release (the executable that ships);
@@ -19,15 +23,24 @@
 #   3. starts the front nginx as its users run it: `worker_processes auto`, upstream { hash
 #      $request_uri consistent; 3 servers; keepalive 64; keepalive_requests without a cap },
 #      HTTP/1.1 to the upstream;
-#   4. starts an akkarouter router node whose ring holds the 3 backends as static backends;
-#   5. checks the bytes: 30 paths through each front must return exactly the response of the backend
+#   4. starts an akkarouter router node whose ring holds the 3 backends as static backends (and the
+#      BASE_EXE build the same way, when given);
+#   5. starts the floor (tests/AkkaRouter.EdgeFloor): Kestrel + YARP's forwarder sending everything to
+#      backend-1, no ring, actors, metrics or admission checks, with the edge's runtime settings. The
+#      gap floor/nginx is the platform's cost, router/floor the product's own;
+#   5b. starts the original deployment ("nginx+ar"): an nginx running the shipped
+#      docker/nginx/akkarouter.conf and akkarouter.lua (worker_processes auto), asking the router
+#      node over RESP (`RING.LOOKUP key 2`, pooled) for every request and proxying to the owner; its
+#      CPU per request counts nginx's processes and the router's;
+#   6. checks the bytes: 30 paths through each front must return exactly the response of the backend
 #      whose name the body carries (headers but Date and the default Connection: keep-alive, and
-#      body), every backend at least once; the router's choice must be its RESP `GET` answer;
-#   6. runs `wrk -t1 -c50 -d10s --latency -s keys.lua` (10,000 distinct paths) against both fronts,
-#      ROUNDS rounds, the order alternating from round to round; errors (non-2xx, socket errors) are
-#      counted and any error fails the run; prints every run, then per front the median and min-max
-#      of req/s, p50, p99 and the front's CPU per request (nginx: master and workers), and the
-#      router/nginx ratios of the medians. Everything stops on exit.
+#      body), every backend at least once (the floor: backend-1 each time); the router's choice, and
+#      nginx+ar's (which adds its X-AkkaRouter-Owner and -Upstream headers), must be RESP `GET`'s;
+#   7. runs `wrk -t1 -c50 -d10s --latency -s keys.lua` (10,000 distinct paths) against every front,
+#      ROUNDS rounds, the order rotating from round to round (each front goes first in turn);
+#      errors (non-2xx, socket errors) are counted and any error fails the run; prints every run,
+#      then per front the median and min-max of req/s, p50, p99 and the front's CPU per request
+#      (nginx: master and workers), and the ratios of the medians. Everything stops on exit.
 #
 # On 2 cores wrk, the front and the backends share the CPU: the comparison is fair (same
 # conditions), the absolute numbers are not what either front does on a bigger machine.
@@ -38,16 +51,41 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench=http-vs-nginx
 # shellcheck source=bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
-parse_smoke_argument 34 "$@"
+parse_smoke_argument 46 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-50}"
 
 require_tools nginx wrk curl redis-cli:redis-tools
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+read -r -a fronts <<<"${FRONTS:-nginx floor router nginx+ar}"
+for front in "${fronts[@]}"; do
+  case "$front" in nginx|floor|router|nginx+ar) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx floor router nginx+ar)" >&2; exit 2 ;; esac
+done
+[ -n "${BASE_EXE:-}" ] && fronts+=(base)
+wants() { [[ " ${fronts[*]} " == *" $1 "* ]]; }
+if wants nginx+ar && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing libnginx-mod-http-lua lua-nginx-redis"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-lua lua-nginx-redis >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-lua lua-nginx-redis >/dev/null; }
+  else
+    echo "$bench: nginx+ar needs nginx's lua module and lua-resty-redis (Debian: apt-get install libnginx-mod-http-lua lua-nginx-redis)" >&2; exit 1
+  fi
+fi
 
 # --- 1. publish ---------------------------------------------------------------------------------
 publish_router
+floor_dir="$root/artifacts/$bench/floor"
+if wants floor; then
+  dotnet publish "$root/tests/AkkaRouter.EdgeFloor" -c Release -o "$floor_dir" -nologo -v quiet -clp:ErrorsOnly >"$work/floor-publish.log" 2>&1 \
+    || { cat "$work/floor-publish.log" >&2; exit 1; }
+fi
+if [ "${BASE_EXE:-}" = same ]; then BASE_EXE="$router_exe"; fi
+if [ -n "${BASE_EXE:-}" ]; then
+  [ -x "$BASE_EXE" ] || { echo "$bench: BASE_EXE $BASE_EXE is not an executable" >&2; exit 1; }
+  echo "== base: $BASE_EXE (BASE_EXE)"
+fi
 
 # --- 2. three backends --------------------------------------------------------------------------
 backend_ports=()
@@ -81,14 +119,16 @@ wait_for 10 "front nginx on $nginx_port" curl -sf "http://127.0.0.1:$nginx_port/
 nginx_procs=("$nginx_pid")
 while IFS= read -r child; do nginx_procs+=("$child"); done < <(pgrep -P "$nginx_pid")
 
-# --- 4. akkarouter router node ------------------------------------------------------------------
-router_port="$(free_port)"
-resp_port="$(free_port)"
-cat >"$work/router.conf" <<CONF
+# --- 4. akkarouter router nodes ------------------------------------------------------------------
+# start_router NAME EXE: a router node named NAME from EXE; sets NAME_port, NAME_resp and NAME_pid.
+start_router() {
+  local name="$1" exe="$2" http resp pid
+  http="$(free_port)"; resp="$(free_port)"
+  cat >"$work/$name.conf" <<CONF
 akka.remote.dot-netty.tcp.port = 0
 akka-router {
-  resp.port = $resp_port
-  http.port = $router_port
+  resp.port = $resp
+  http.port = $http
   cmd.enabled = off
   management.enabled = off
   logging.level = Warning
@@ -96,19 +136,65 @@ akka-router {
 $static  ]
 }
 CONF
-# shellcheck disable=SC2086
-env ${ROUTER_ENV:-} "$router_exe" run --config "$work/router.conf" >"$work/router.log" 2>&1 &
-router_pid=$!
-pids+=("$router_pid")
-wait_for 60 "the router's HTTP edge on $router_port" curl -sf "http://127.0.0.1:$router_port/documents/1" \
-  || { cat "$work/router.log" >&2; exit 1; }
+  local knobs="${ROUTER_ENV:-}"
+  [ "$name" = base ] && knobs="${BASE_ENV:-}"
+  # shellcheck disable=SC2086
+  env $knobs "$exe" run --config "$work/$name.conf" >"$work/$name.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_for 60 "the $name's HTTP edge on $http" curl -sf "http://127.0.0.1:$http/documents/1" \
+    || { cat "$work/$name.log" >&2; exit 1; }
+  printf -v "${name}_port" '%s' "$http"; printf -v "${name}_resp" '%s' "$resp"; printf -v "${name}_pid" '%s' "$pid"
+}
+start_router router "$router_exe"
+[ -n "${BASE_EXE:-}" ] && start_router base "$BASE_EXE"
 
-# --- 5. the same bytes ----------------------------------------------------------------------------
+# --- 5. the floor ---------------------------------------------------------------------------------
+floor_port=none floor_pid=none
+if wants floor; then
+  floor_port="$(free_port)"
+  # shellcheck disable=SC2086
+  "$floor_dir/akkarouter-edge-floor" --port "$floor_port" --backend "127.0.0.1:${backend_ports[0]}" ${FLOOR_ARGS:-} >"$work/floor.log" 2>&1 &
+  floor_pid=$!
+  pids+=("$floor_pid")
+  wait_for 30 "the floor on $floor_port" curl -sf "http://127.0.0.1:$floor_port/documents/1" || { cat "$work/floor.log" >&2; exit 1; }
+fi
+
+# --- 5b. the original deployment: the shipped nginx front asking the router over RESP -------------
+lua_port=none lua_procs=()
+if wants nginx+ar; then
+  lua_port="$(free_port)"
+  mkdir -p "$work/lua"
+  cp "$root/docker/nginx/akkarouter.lua" "$work/lua/"
+  # nginx's workers drop root for an unprivileged user: they must be able to read the lua module.
+  chmod a+rx "$work" "$work/lua"; chmod a+r "$work/lua/akkarouter.lua"
+  # The three deployment-specific values, as the README says to adapt them (the tests replace the same).
+  sed -e "s|/etc/nginx/akkarouter/|$work/lua/|" -e "s|listen 80;|listen 127.0.0.1:$lua_port;|" \
+      -e "s|\"router-1:6380 router-2:6380\"|\"127.0.0.1:$router_resp\"|" "$root/docker/nginx/akkarouter.conf" >"$work/lua/akkarouter.conf"
+  for value in "$work/lua/" "listen 127.0.0.1:$lua_port;" "127.0.0.1:$router_resp"; do
+    grep -qF "$value" "$work/lua/akkarouter.conf" || { echo "$bench: docker/nginx/akkarouter.conf changed: could not set '$value'" >&2; exit 1; }
+  done
+  lua_pid="$(start_nginx nginx+ar auto "  include $work/lua/akkarouter.conf;" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;")"
+  pids+=("$lua_pid")
+  wait_for 10 "nginx+ar on $lua_port" curl -sf "http://127.0.0.1:$lua_port/documents/1" || { cat "$work/nginx+ar/logs/error.log" >&2; exit 1; }
+  lua_procs=("$lua_pid")
+  while IFS= read -r child; do lua_procs+=("$child"); done < <(pgrep -P "$lua_pid")
+fi
+
+# --- 6. the same bytes ----------------------------------------------------------------------------
 normalize() { tr -d '\r' | grep -v -e '^Date:' -e '^Connection: keep-alive$' | sort; }
 check_bytes() {   # NAME PORT
   local name="$1" port="$2" i response body n direct owner seen=""
   for i in $(seq 1 30); do
     response="$(curl -si "http://127.0.0.1:$port/documents/$i" | normalize)"
+    if [ "$name" = nginx+ar ]; then
+      # The shipped front adds X-AkkaRouter-Owner and X-AkkaRouter-Upstream: both must name the owner, then go.
+      owner="$(echo "$response" | sed -n 's/^X-AkkaRouter-Owner: //p')"
+      [ "$owner" = "$(echo "$response" | sed -n 's/^X-AkkaRouter-Upstream: //p')" ] && [ -n "$owner" ] \
+        || { echo "$bench: nginx+ar's owner and upstream headers differ for /documents/$i: $response" >&2; exit 1; }
+      response="$(echo "$response" | grep -v -e '^X-AkkaRouter-Owner: ' -e '^X-AkkaRouter-Upstream: ')"
+    fi
     body="$(curl -s "http://127.0.0.1:$port/documents/$i")"
     n="${body#backend-}"
     if ! [[ "$n" =~ ^[123]$ ]]; then echo "$bench: $name answered /documents/$i with '$body', not a backend's body" >&2; exit 1; fi
@@ -118,42 +204,49 @@ check_bytes() {   # NAME PORT
       diff <(echo "$direct") <(echo "$response") >&2 || true
       exit 1
     fi
-    if [ "$name" = router ]; then
-      owner="$(redis-cli -p "$resp_port" --raw GET "/documents/$i")"
+    if [ "$name" = floor ] && [ "$n" != 1 ]; then
+      echo "$bench: the floor sent /documents/$i to backend-$n, not its fixed backend-1" >&2; exit 1
+    fi
+    if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ]; then
+      local resp_var="${name}_resp"
+      [ "$name" = nginx+ar ] && resp_var=router_resp
+      owner="$(redis-cli -p "${!resp_var}" --raw GET "/documents/$i")"
       if [ "$owner" != "127.0.0.1:${backend_ports[$((n - 1))]}" ]; then
         echo "$bench: the router sent /documents/$i to backend-$n, but RESP GET answers $owner" >&2; exit 1
       fi
     fi
     seen+="$n"
   done
+  if [ "$name" = floor ]; then echo "   floor: 30 paths, each backend-1's exact response"; return; fi
   for n in 1 2 3; do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
   echo "   $name: 30 paths, each the owning backend's exact response (all 3 backends used)"
 }
-check_bytes nginx "$nginx_port"
-check_bytes router "$router_port"
+declare -A front_port=([nginx]="$nginx_port" [floor]="$floor_port" [router]="$router_port" [nginx+ar]="$lua_port")
+declare -A front_pids=([nginx]="${nginx_procs[*]}" [floor]="$floor_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid")
+if [ -n "${BASE_EXE:-}" ]; then front_port[base]="$base_port"; front_pids[base]="$base_pid"; fi
+for front in "${fronts[@]}"; do check_bytes "$front" "${front_port[$front]}"; done
 
-echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}"
-echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order alternating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; floor port $floor_port ${FLOOR_ARGS:-}; nginx+ar port $lua_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
+echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# --- 6. alternating rounds -------------------------------------------------------------------------
+# --- 7. rotating rounds ---------------------------------------------------------------------------
 results="$work/results.tsv"
 : >"$results"
 failed=0
 wrk_args=(-t1 -c"$connections" -d"$warmup" -s "$here/keys.lua")
-wrk "${wrk_args[@]}" "http://127.0.0.1:$nginx_port" >/dev/null
-wrk "${wrk_args[@]}" "http://127.0.0.1:$router_port" >/dev/null
+for front in "${fronts[@]}"; do wrk "${wrk_args[@]}" "http://127.0.0.1:${front_port[$front]}" >/dev/null; done
 wrk_args=(-t1 -c"$connections" -d"$duration" -s "$here/keys.lua")
+count="${#fronts[@]}"
 for round in $(seq 1 "$rounds"); do
-  if [ $((round % 2)) = 1 ]; then
-    wrk_round nginx "$round" "http://127.0.0.1:$nginx_port" "${nginx_procs[@]}"
-    wrk_round router "$round" "http://127.0.0.1:$router_port" "$router_pid"
-  else
-    wrk_round router "$round" "http://127.0.0.1:$router_port" "$router_pid"
-    wrk_round nginx "$round" "http://127.0.0.1:$nginx_port" "${nginx_procs[@]}"
-  fi
+  for k in $(seq 0 $((count - 1))); do
+    front="${fronts[$(((round - 1 + k) % count))]}"
+    # shellcheck disable=SC2086
+    wrk_round "$front" "$round" "http://127.0.0.1:${front_port[$front]}" ${front_pids[$front]}
+  done
 done
 
 echo
-print_medians "nginx router" "router,nginx,router/nginx"
+print_medians "${fronts[*]}" "router,nginx,router/nginx" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" \
+  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}

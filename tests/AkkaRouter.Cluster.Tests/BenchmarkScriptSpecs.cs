@@ -43,12 +43,17 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge and nginx return each owning backend's exact response, the edge's owner is its RESP answer, and a round runs without errors")]
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, the shipped nginx front and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
     public async Task Http_vs_nginx_smoke()
     {
         var stdout = await Smoke("http-vs-nginx.sh");
         Assert.Contains("router: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("floor: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("router/nginx (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("floor/nginx (platform) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("router/floor (product) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+ar: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+ar/nginx (original deployment) (medians)", stdout, StringComparison.Ordinal);
     }
 
     [Fact(DisplayName = "resp-vs-redis.sh --smoke: redis-server and the router send the same reply bytes, every redis GET hits, and a round of each setting runs without errors")]
