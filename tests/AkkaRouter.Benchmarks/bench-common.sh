@@ -153,7 +153,8 @@ wrk_round() {
 
 # print_medians "NAME..." ["SUBJECT,PEER,LABEL"...]: per NAME (rows of $results, in that order) the median
 # and min-max over its rounds of req/s, p50, p99 and CPU per request, and its errors; then for each
-# SUBJECT,PEER pair "LABEL (medians): throughput Nx, p50 Nx, p99 Nx, cpu per request Nx" (SUBJECT / PEER).
+# SUBJECT,PEER pair "LABEL (medians): throughput Nx, p50 Nx, p99 Nx, cpu per request Nx" (SUBJECT / PEER), and the
+# median (min-max) of the per-round ratios of throughput and CPU per request.
 # Exits 1 when any round had errors (failed=1).
 print_medians() {
   local names="$1"; shift
@@ -166,7 +167,8 @@ print_medians() {
       return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     }
     function ratio(a, b) { return b > 0 ? a / b : 0 }
-    { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7 }
+    { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7
+      R[$1, $2, 1] = $3; R[$1, $2, 4] = $6; if ($2 + 0 > rounds) rounds = $2 + 0 }
     END {
       printf "%-8s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
       count = split(names, order, " ")
@@ -183,9 +185,19 @@ print_medians() {
       for (k = 1; k <= count; k++) {
         split(list[k], p, ",")
         gsub("_", " ", p[3])
-        if ((p[1], 1) in M && (p[2], 1) in M)
+        if ((p[1], 1) in M && (p[2], 1) in M) {
           printf "%s (medians): throughput %.2fx, p50 %.2fx, p99 %.2fx, cpu per request %.2fx\n", p[3],
             ratio(M[p[1], 1], M[p[2], 1]), ratio(M[p[1], 2], M[p[2], 2]), ratio(M[p[1], 3], M[p[2], 3]), ratio(M[p[1], 4], M[p[2], 4])
+          # Paired: the ratio within each round (the two ran minutes apart at most), then their median. Steadier
+          # than the ratio of medians when the machine drifts between rounds.
+          t = ""; c = ""
+          for (r = 1; r <= rounds; r++)
+            if ((p[1], r, 1) in R && (p[2], r, 1) in R) { t = t " " ratio(R[p[1], r, 1], R[p[2], r, 1]); c = c " " ratio(R[p[1], r, 4], R[p[2], r, 4]) }
+          if (t != "") {
+            mt = median(t); tlo = lo; thi = hi; mc = median(c)
+            printf "%s (per-round ratios, median (min-max)): throughput %.2fx (%.2f-%.2f), cpu per request %.2fx (%.2f-%.2f)\n", p[3], mt, tlo, thi, mc, lo, hi
+          }
+        }
       }
     }' "$results"
   if [ "${failed:-0}" != 0 ]; then

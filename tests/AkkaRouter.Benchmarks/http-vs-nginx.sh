@@ -12,6 +12,7 @@
 #   BASE_EXE=same BASE_ENV="DOTNET_GCgen0size=0x4000000" ...   # the same build with other runtime knobs as "base"
 #   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
 #   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx floor router nginx+ar
+#   BACKENDS=1 tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # one backend behind every front: the floor's topology
 #
 # Needs: dotnet, nginx with its lua module, lua-resty-redis, wrk, curl, redis-cli (the script installs
 # the Debian packages when missing and it runs as root).
@@ -51,7 +52,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench=http-vs-nginx
 # shellcheck source=bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
-parse_smoke_argument 46 "$@"
+parse_smoke_argument 47 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-50}"
@@ -91,7 +92,9 @@ fi
 backend_ports=()
 servers=""
 static=""
-for i in 1 2 3; do
+backends="${BACKENDS:-3}"
+[[ "$backends" =~ ^[1-9]$ ]] || { echo "$bench: BACKENDS must be 1 to 9" >&2; exit 2; }
+for i in $(seq 1 "$backends"); do
   port="$(free_port)"; backend_ports+=("$port")
   pids+=("$(start_nginx "backend-$i" 1 "  server { listen 127.0.0.1:$port; location / { return 200 \"backend-$i\\n\"; } }")")
   servers+="    server 127.0.0.1:$port;"$'\n'
@@ -197,7 +200,7 @@ check_bytes() {   # NAME PORT
     fi
     body="$(curl -s "http://127.0.0.1:$port/documents/$i")"
     n="${body#backend-}"
-    if ! [[ "$n" =~ ^[123]$ ]]; then echo "$bench: $name answered /documents/$i with '$body', not a backend's body" >&2; exit 1; fi
+    if ! [[ "$n" =~ ^[1-9]$ ]] || [ "$n" -gt "$backends" ]; then echo "$bench: $name answered /documents/$i with '$body', not a backend's body" >&2; exit 1; fi
     direct="$(curl -si "http://127.0.0.1:${backend_ports[$((n - 1))]}/documents/$i" | normalize)"
     if [ "$response" != "$direct" ]; then
       echo "$bench: $name's response to /documents/$i differs from backend-$n's own:" >&2
@@ -218,10 +221,10 @@ check_bytes() {   # NAME PORT
     seen+="$n"
   done
   if [ "$name" = floor ]; then echo "   floor: 30 paths, each backend-1's exact response"; return; fi
-  for n in 1 2 3; do
+  for n in $(seq 1 "$backends"); do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
-  echo "   $name: 30 paths, each the owning backend's exact response (all 3 backends used)"
+  echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
 declare -A front_port=([nginx]="$nginx_port" [floor]="$floor_port" [router]="$router_port" [nginx+ar]="$lua_port")
 declare -A front_pids=([nginx]="${nginx_procs[*]}" [floor]="$floor_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid")

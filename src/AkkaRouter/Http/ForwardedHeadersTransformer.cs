@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -15,19 +16,41 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var request = httpContext.Request;
-        var client = httpContext.Connection.RemoteIpAddress?.ToString();
+        var headers = request.Headers;
+        var client = ClientText(httpContext.Connection.RemoteIpAddress);
         if (client is not null)
         {
-            var earlier = request.Headers["X-Forwarded-For"];
-            proxyRequest.Headers.Remove("X-Forwarded-For");
+            var earlier = headers["X-Forwarded-For"];
+            if (earlier.Count > 0)
+                proxyRequest.Headers.Remove("X-Forwarded-For");
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", earlier.Count == 0 ? client : $"{earlier}, {client}");
         }
-        proxyRequest.Headers.Remove("X-Forwarded-Proto");
+        // The base transform copied the client's own X-Forwarded-Proto/-Host, if any: only then is there one to replace.
+        if (headers.ContainsKey("X-Forwarded-Proto"))
+            proxyRequest.Headers.Remove("X-Forwarded-Proto");
         proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
         if (request.Host.HasValue)
         {
-            proxyRequest.Headers.Remove("X-Forwarded-Host");
+            if (headers.ContainsKey("X-Forwarded-Host"))
+                proxyRequest.Headers.Remove("X-Forwarded-Host");
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
         }
+    }
+
+    // The client address as text, formatted once per address and thread: a keep-alive connection's requests (and a
+    // client's connections) share one address, which would otherwise be formatted anew for every request.
+    [ThreadStatic]
+    private static (IPAddress Address, string Text) t_lastClient;
+
+    private static string? ClientText(IPAddress? address)
+    {
+        if (address is null)
+            return null;
+        var last = t_lastClient;
+        if (last.Address is not null && (ReferenceEquals(last.Address, address) || last.Address.Equals(address)))
+            return last.Text;
+        var text = address.ToString();
+        t_lastClient = (address, text);
+        return text;
     }
 }

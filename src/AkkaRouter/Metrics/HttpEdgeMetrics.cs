@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using AkkaRouter.Http;
 using Prometheus;
@@ -14,6 +15,8 @@ public sealed class HttpEdgeMetrics
     private static readonly string[] StatusTexts = Enumerable.Range(0, 600).Select(s => s.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     private readonly Counter _requests;
+    // Per backend endpoint: the request counter's child per status code, filled as statuses occur.
+    private readonly ConcurrentDictionary<string, Counter.Child?[]> _requestChildren = new(StringComparer.Ordinal);
     private readonly Histogram _duration;
     private readonly Counter _retries;
     private readonly Counter _spills;
@@ -45,8 +48,21 @@ public sealed class HttpEdgeMetrics
     }
 
     /// <summary>A request answered with <paramref name="status"/>; <paramref name="backend"/> is the last backend tried, or "none".</summary>
-    public void Request(string backend, int status) =>
-        _requests.WithLabels(backend, (uint)status < StatusTexts.Length ? StatusTexts[status] : status.ToString(CultureInfo.InvariantCulture)).Inc();
+    /// <remarks>
+    /// The labelled child is looked up once per backend and status, then kept: <c>WithLabels</c> allocates its label
+    /// array and hashes both labels on every call. Children of this counter are never removed (a departed backend's
+    /// count stays exported), so a kept child is always the exported one.
+    /// </remarks>
+    public void Request(string backend, int status)
+    {
+        if ((uint)status >= StatusTexts.Length)
+        {
+            _requests.WithLabels(backend, status.ToString(CultureInfo.InvariantCulture)).Inc();
+            return;
+        }
+        var children = _requestChildren.GetOrAdd(backend, static _ => new Counter.Child?[StatusTexts.Length]);
+        (children[status] ??= _requests.WithLabels(backend, StatusTexts[status])).Inc();
+    }
 
     /// <summary>A forwarded request answered <paramref name="seconds"/> after it was routed (retries included).</summary>
     public void Duration(double seconds) => _duration.Observe(seconds);
