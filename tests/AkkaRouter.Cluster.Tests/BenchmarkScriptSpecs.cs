@@ -56,6 +56,13 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("nginx+ar/nginx (original deployment) (medians)", stdout, StringComparison.Ordinal);
     }
 
+    [Fact(DisplayName = "restart-same-address.sh --smoke: a sidecar killed with kill -9 and started again 2 s later on the same address is back in the cluster and on both routers' rings")]
+    public async Task Restart_same_address_smoke()
+    {
+        var stdout = await Smoke("restart-same-address.sh");
+        Assert.Matches(@"restart 1: in the cluster and on both rings \d+\.\d s after the start", stdout);
+    }
+
     [Fact(DisplayName = "resp-vs-redis.sh --smoke: redis-server and the router send the same reply bytes, every redis GET hits, and a round of each setting runs without errors")]
     public async Task Resp_vs_redis_smoke()
     {
