@@ -37,6 +37,9 @@ public sealed class SingletonHandoverSpecs(ITestOutputHelper output)
                 // The dead backend's verdict (fall failures), not merely "no verdict yet", on both routers.
                 await cluster.WaitForAgreement(4, 3, Deadline);
                 await Eventually.True(async () => (await EntryOn(router2, dead))["reason"] == "connection refused", Deadline, "the dead backend's unhealthy verdict on router-2");
+                // And the ring change that verdict makes, logged by router-2: the reason can show before it (CI,
+                // 2026-12-05: the flip landed 100 ms after the handover began and was counted as the handover's).
+                await router2.WaitForRing(r => r.Text.Contains($"{dead} unhealthy", StringComparison.Ordinal), Deadline, "the dead backend's verdict in router-2's ring");
                 checksum = await cluster.WaitForAgreement(4, 3, Deadline);
 
                 var handover = DateTime.UtcNow;
