@@ -9,17 +9,6 @@ namespace AkkaRouter.Cluster.Tests;
 /// </summary>
 public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
 {
-    private static string Repository
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "AkkaRouter.sln")))
-                directory = directory.Parent;
-            return directory?.FullName ?? throw new InvalidOperationException("AkkaRouter.sln not found above the test output");
-        }
-    }
-
     [Fact(DisplayName = "rr-side-by-side.sh --smoke: the edge's round-robin, HAProxy and nginx answer the same bytes and a round runs without errors")]
     public async Task Round_robin_side_by_side_smoke()
     {
@@ -105,7 +94,7 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
     // script, not a fresh publish); returns its standard output once it exited 0 within the deadline (3 minutes).
     private async Task<string> Smoke(string name, TimeSpan? within = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var script = Path.Combine(Repository, "tests", "AkkaRouter.Benchmarks", name);
+        var script = Path.Combine(AkkaRouter.Tests.Support.RepositoryRoot.Path, "tests", "AkkaRouter.Benchmarks", name);
         var info = new ProcessStartInfo("bash", [script, "--smoke"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         info.Environment["ROUTER_EXE"] = Path.Combine(AppContext.BaseDirectory, "akkarouter");
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())

@@ -18,7 +18,7 @@ namespace AkkaRouter.Cluster.Tests;
 /// </summary>
 public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = AkkaRouter.Tests.Support.RepositoryRoot.Path;
     private static readonly string ComposeFile = Path.Combine(Root, "docker", "docker-compose.yml");
     private static readonly string PrometheusFile = Path.Combine(Root, "docker", "prometheus", "prometheus.yml");
     private static readonly string DatasourceFile = Path.Combine(Root, "docker", "grafana", "provisioning", "datasources", "prometheus.yml");
@@ -461,15 +461,5 @@ public sealed class DeploymentFilesSpecs(ITestOutputHelper output)
             Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} exited {process.ExitCode}:\n{await stderr}");
             return await stdout;
         }
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AkkaRouter.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"AkkaRouter.sln not found above {AppContext.BaseDirectory}");
     }
 }

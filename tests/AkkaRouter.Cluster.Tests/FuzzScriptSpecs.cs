@@ -14,17 +14,6 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
 
     private static readonly string[] Targets = ["resp", "inline", "palette", "settings"];
 
-    private static string Repository
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "AkkaRouter.sln")))
-                directory = directory.Parent;
-            return directory?.FullName ?? throw new InvalidOperationException("AkkaRouter.sln not found above the test output");
-        }
-    }
-
     [Fact(DisplayName = "fuzz.sh: each parser target runs under AFL++ for 25 s, executes inputs and finds no crash and no hang")]
     public async Task Bounded_fuzz_finds_no_crash()
     {
@@ -45,7 +34,7 @@ public sealed partial class FuzzScriptSpecs(ITestOutputHelper output)
     private Task<(int Exit, string Stdout)> FuzzScript(string[] args, TimeSpan timeout)
     {
         var findings = Path.Combine(Path.GetTempPath(), "akkarouter-fuzz-" + Guid.NewGuid().ToString("N"));
-        return Run("bash", [Path.Combine(Repository, "tests", "AkkaRouter.Fuzz", "fuzz.sh"), .. args], timeout, findings);
+        return Run("bash", [Path.Combine(AkkaRouter.Tests.Support.RepositoryRoot.Path, "tests", "AkkaRouter.Fuzz", "fuzz.sh"), .. args], timeout, findings);
     }
 
     // Runs a process to its end within the timeout (killing it past that); FUZZ_OUT, when given, is removed after.

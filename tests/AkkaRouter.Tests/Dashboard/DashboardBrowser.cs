@@ -175,17 +175,9 @@ public sealed class WatchedPage : IAsyncDisposable
 
     public static string ArtifactPath(string name)
     {
-        var directory = Path.Combine(RepositoryRoot(), "artifacts", "dashboard");
+        var directory = Path.Combine(Support.RepositoryRoot.Path, "artifacts", "dashboard");
         Directory.CreateDirectory(directory);
         return Path.Combine(directory, name + ".png");
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "AkkaRouter.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"no AkkaRouter.sln above {AppContext.BaseDirectory}");
     }
 
     public async ValueTask DisposeAsync()
