@@ -6,7 +6,8 @@
 #            `images` (the edge routes ^/images/ to it).
 #   load:    endurance.py: per router pipelined GET / RING.GET lookups (every answer checked against
 #            that router's ring, polled with RING.NODES every 250 ms), keep-alive HTTP through both
-#            edges, and RSS and open descriptors of every process from /proc every 5 s.
+#            edges, RSS and open descriptors of every process from /proc every 5 s, and the live
+#            objects of every akkarouter process (dotnet_gc_live_after_gen2_bytes on /metrics).
 #   faults:  a seeded shuffle of kill -9 / SIGTERM of a sidecar, of a service, of a router, a drain
 #            and undrain, a weight change (management API); each faulted part brought back and the
 #            rings whole again before the next. Every fault logged with UTC timestamps.
@@ -19,6 +20,7 @@
 #   tests/AkkaRouter.Benchmarks/endurance.sh --smoke    # 2 minutes, faults closer together
 #   SEED=7 ENDURANCE_OUT=/tmp/run tests/AkkaRouter.Benchmarks/endurance.sh
 #   KINDS="router-kill drain" tests/AkkaRouter.Benchmarks/endurance.sh 5m   # only these faults
+#   SIDECAR_REMOTING=fixed tests/AkkaRouter.Benchmarks/endurance.sh   # sidecars restart on their old address
 #
 # Needs: dotnet, python3, redis-cli, curl. ROUTER_EXE / CACHE_SERVICE_EXE use built executables.
 # Output (logs of every process, faults.log, load.json, summary.txt): ENDURANCE_OUT (default
@@ -108,7 +110,10 @@ for r in "${routers[@]}"; do
   mgmt_port[$r]="$(free_port)"; cmd_port[$r]="$(free_port)"
 done
 for b in "${backends[@]}"; do
-  remoting[sidecar-$b]="$(free_port)"; svc_port[$b]="$(free_port)"
+  svc_port[$b]="$(free_port)"; mgmt_port[sidecar-$b]="$(free_port)"
+  # As shipped (hocon/backend-sidecar.conf): remoting on port 0, a new address per incarnation.
+  # SIDECAR_REMOTING=fixed restarts each sidecar on its previous address instead.
+  if [ "${SIDECAR_REMOTING:-shipped}" = fixed ]; then remoting[sidecar-$b]="$(free_port)"; fi
   if [ "$b" -le 3 ]; then svc_of[$b]=default; else svc_of[$b]=images; fi
 done
 seeds="[\"akka.tcp://akkarouter@127.0.0.1:${remoting[router-1]}\",\"akka.tcp://akkarouter@127.0.0.1:${remoting[router-2]}\"]"
@@ -137,12 +142,12 @@ start_router() {
 start_sidecar() {
   local b="$1"
   start "sidecar-$b" env \
-    AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[sidecar-$b]}" \
+    AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[sidecar-$b]:-0}" \
     AKKAROUTER__AKKA__CLUSTER__SEED_NODES="$seeds" \
     AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT="127.0.0.1:${svc_port[$b]}" \
     AKKAROUTER__AKKA_ROUTER__NODE__SERVICE="${svc_of[$b]}" \
     AKKAROUTER__AKKA_ROUTER__RESP__PORT=0 AKKAROUTER__AKKA_ROUTER__HTTP__PORT=0 \
-    AKKAROUTER__AKKA_ROUTER__MANAGEMENT__PORT=0 AKKAROUTER__AKKA_ROUTER__CMD__PORT=0 \
+    AKKAROUTER__AKKA_ROUTER__MANAGEMENT__PORT="${mgmt_port[sidecar-$b]}" AKKAROUTER__AKKA_ROUTER__CMD__PORT=0 \
     "$router_exe" run --config "$root/hocon/backend-sidecar.conf"
 }
 
@@ -162,7 +167,10 @@ start_service() {
   echo '}}, "images": {"prefix": "/images/", "backends": {'
   sep=""
   for b in 4 5; do echo "$sep\"127.0.0.1:${svc_port[$b]}\": \"service-$b\""; sep=","; done
-  echo '}}}}'
+  echo '}}}, "metrics": {'
+  sep=""
+  for n in "${!mgmt_port[@]}"; do echo "$sep\"$n\": ${mgmt_port[$n]}"; sep=","; done
+  echo '}}'
 } >"$out/cluster.json"
 
 echo "== $bench: $((duration / 60)) min $((duration % 60)) s, seed $seed, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); output in $out"
@@ -195,11 +203,14 @@ restart_part() {
 # Brings back any process that exits while no fault holds it down, as an orchestrator's restart policy would (a node
 # the split-brain resolver downed exits with code 3 for exactly that); each one is logged and recorded in exits.jsonl.
 supervise() {
-  local file name pid why end recovered pass previous
+  local file name pid why end recovered pass previous restarted
   trap - EXIT INT TERM
   previous="$(now)"
   while [ ! -f "$out/stop" ]; do
     pass="$(now)"
+    # Every process found gone in this pass is started again first, then the rings are awaited once: a split-brain
+    # downing takes two nodes at a time, and neither should wait for the other's recovery to be started.
+    restarted=()
     for file in "$out"/pids/*; do
       name="${file##*/}"
       [[ "$name" == *.new ]] && continue
@@ -211,15 +222,20 @@ supervise() {
       why="$(tail -n 60 "$out/logs/$name.log" | grep -E 'Exiting with \[ExitCode|marked as DOWN|Unhandled exception' | tail -n 1 | cut -c1-160)" || why=""
       log "unplanned exit: $name (pid $pid)${why:+, last words: $why}; starting it again"
       restart_part "$name"
+      restarted+=("$name:$pid")
+    done
+    if [ ${#restarted[@]} -gt 0 ]; then
       recovered=true
       python3 "$here/endurance.py" agree "$out" 120 >/dev/null || recovered=false
       end="$(now)"
-      log "  $name back after an unplanned exit; rings agree: $recovered"
-      # it was running when the previous pass began
-      printf '{"name": "%s", "pid": %s, "start": %s, "end": %s, "recovered": %s}\n' \
-        "$name" "$pid" "$previous" "$end" "$recovered" >>"$out/exits.jsonl"
+      for entry in "${restarted[@]}"; do
+        log "  ${entry%%:*} back after an unplanned exit; rings agree: $recovered"
+        # it was running when the previous pass began
+        printf '{"name": "%s", "pid": %s, "start": %s, "end": %s, "recovered": %s}\n' \
+          "${entry%%:*}" "${entry##*:}" "$previous" "$end" "$recovered" >>"$out/exits.jsonl"
+      done
       pass="$(now)"
-    done
+    fi
     previous="$pass"
     sleep 1
   done

@@ -62,6 +62,8 @@ for i in $(seq 1 "$rounds"); do
     failed=1
     echo "restart $i: NOT in within 75 s; sidecar $(kill -0 "$sidecar_pid" 2>/dev/null && echo running || echo exited)"
     tail -n 30 "$work/sidecar.log" >&2
+    mkdir -p "$root/artifacts/$bench" && cp "$work"/*.log "$root/artifacts/$bench/"
+    echo "logs of the routers and the sidecar: artifacts/$bench/" >&2
     break
   fi
   sleep 2

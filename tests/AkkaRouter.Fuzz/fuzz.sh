@@ -5,6 +5,7 @@
 # and replays every crashing input to show its exception. Exits 1 when any target crashed or hung for good.
 #
 #   tests/AkkaRouter.Fuzz/fuzz.sh [SECONDS_PER_TARGET (default 600)] [TARGET...] [--no-build]
+#   FUZZ_JOBS=1 tests/AkkaRouter.Fuzz/fuzz.sh 600    # one target at a time (default: one per core)
 #
 # Targets: resp, inline, palette, settings (all by default). Seeds: tests/AkkaRouter.Fuzz/corpus/TARGET.
 # Findings (queue, crashes, hangs, fuzzer_stats): artifacts/fuzz/findings/TARGET/default.
@@ -51,30 +52,28 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL
 export AFL_FORKSRV_INIT_TMOUT=60000 AFL_NO_WARN_INSTABILITY=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_TieredPGO=0
 
-status=0
-summary=()
-for target in "${targets[@]}"; do
-  [ -d "$here/corpus/$target" ] || { echo "unknown target '$target' (no corpus/$target)" >&2; exit 2; }
-  findings="$out/findings/$target"
+# fuzz_target TARGET: replays its seeds, fuzzes it for $seconds and writes its summary line to $out/TARGET.summary
+# (its other output to stdout); returns 1 on a finding. Targets run FUZZ_JOBS at a time (default: one per core):
+# afl-fuzz keeps one core busy, so two targets on two cores execute as many inputs as one after the other, in half
+# the time.
+fuzz_target() {
+  local target="$1" findings="$out/findings/$1" line crashes stuck input replayed stats
   rm -rf "$findings"
   mkdir -p "$findings"
   # The seeds first (regression inputs among them), uninstrumented: afl-fuzz would only skip a crashing seed.
   if ! timeout 300 dotnet "$built/AkkaRouter.Fuzz.dll" "$target" --replay "$here/corpus/$target" >"$out/$target.replay.log" 2>&1; then
     line="fuzz $target: 0 executions in 0 s, $(grep -c '^CRASH' "$out/$target.replay.log") crashes (seeds), 0 hangs (0 still running after 30 s alone), 0 paths"
-    echo "$line"
+    echo "$line" >"$out/$target.summary"
     cat "$out/$target.replay.log"
-    summary+=("$line")
-    status=1
-    continue
+    return 1
   fi
   # -V: stop after the given time; -m none: the CLR reserves far more address space than AFL's default limit.
-  afl-fuzz -V "$seconds" -t 5000 -m none -i "$here/corpus/$target" -o "$findings" \
-    -- dotnet "$out/bin/AkkaRouter.Fuzz.dll" "$target" >"$out/$target.log" 2>&1 || {
-      echo "afl-fuzz failed for $target; the end of $out/$target.log:" >&2
-      tail -n 30 "$out/$target.log" >&2
-      status=1
-      continue
-    }
+  if ! afl-fuzz -V "$seconds" -t 5000 -m none -i "$here/corpus/$target" -o "$findings" \
+    -- dotnet "$out/bin/AkkaRouter.Fuzz.dll" "$target" >"$out/$target.log" 2>&1; then
+    echo "fuzz $target: afl-fuzz failed; the end of $out/$target.log:" >"$out/$target.summary"
+    tail -n 30 "$out/$target.log" >>"$out/$target.summary"
+    return 1
+  fi
   stats="$findings/default/fuzzer_stats"
   stat() { sed -n "s/^$1 *: *//p" "$stats"; }
   crashes="$(stat saved_crashes)"
@@ -90,15 +89,32 @@ for target in "${targets[@]}"; do
       stuck=$((stuck + 1))
     fi
   done
-  line="fuzz $target: $(stat execs_done) executions in $(stat run_time) s, $crashes crashes, $(stat saved_hangs) hangs ($stuck still running after 30 s alone), $(stat corpus_count) paths"
-  echo "$line"
-  summary+=("$line")
+  echo "fuzz $target: $(stat execs_done) executions in $(stat run_time) s, $crashes crashes, $(stat saved_hangs) hangs ($stuck still running after 30 s alone), $(stat corpus_count) paths" >"$out/$target.summary"
   if [ "${crashes:-0}" != 0 ]; then
     dotnet "$built/AkkaRouter.Fuzz.dll" "$target" --replay "$findings/default/crashes" || true
   fi
-  if [ "${crashes:-0}" != 0 ] || [ "$stuck" != 0 ]; then
-    status=1
-  fi
+  [ "${crashes:-0}" = 0 ] && [ "$stuck" = 0 ]
+}
+
+for target in "${targets[@]}"; do
+  [ -d "$here/corpus/$target" ] || { echo "unknown target '$target' (no corpus/$target)" >&2; exit 2; }
+  rm -f "$out/$target.summary"
+done
+jobs_max="${FUZZ_JOBS:-$(nproc)}"
+declare -A job_of
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+  fuzz_target "$target" >"$out/$target.out" 2>&1 &
+  job_of[$target]=$!
+done
+status=0
+summary=()
+for target in "${targets[@]}"; do
+  wait "${job_of[$target]}" || status=1
+  cat "$out/$target.out"
+  line="$(cat "$out/$target.summary" 2>/dev/null || echo "fuzz $target: no summary written")"
+  echo "$line"
+  summary+=("$line")
 done
 
 echo "== fuzz summary ($seconds s per target)"

@@ -31,7 +31,9 @@ public sealed class DashboardActor : ReceiveActor, IWithTimers
     private readonly BackendCircuits _circuits;
     private readonly DashboardFeed _feed;
     private readonly RouterSettings _settings;
-    private readonly LinkedList<RingChanged> _changes = new();
+    // What the page shows of a change, not the change itself: a RingChanged holds two whole snapshots (point tables
+    // of about a megabyte each), and keeping 30 of them held 25-30 MB of old rings alive in every node.
+    private readonly LinkedList<RecentChange> _changes = new();
     private readonly Dictionary<Address, (RingSummary? Summary, string Error)> _routers = new();
     private Dictionary<string, (double Requests, double Errors)> _counts = new(StringComparer.Ordinal);
     private Dictionary<string, (double Requests, double Errors)> _rates = new(StringComparer.Ordinal);
@@ -46,13 +48,18 @@ public sealed class DashboardActor : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<RingChanged>(changed =>
         {
-            _changes.AddFirst(changed);
+            _changes.AddFirst(new RecentChange(changed.Service, changed.Current.Version, changed.Current.Checksum,
+                changed.Movement.MovedFraction, changed.Reason));
             if (_changes.Count > RecentChanges)
                 _changes.RemoveLast();
-            Publish();
+            if (_feed.Watched)
+                Publish();
         });
         Receive<Tick>(_ =>
         {
+            // Nobody watching (no open stream, no read within the feed's window): no asks, no document.
+            if (!_feed.Watched)
+                return;
             AskRouters();
             CountRates();
             Publish();
@@ -61,6 +68,8 @@ public sealed class DashboardActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record RecentChange(string Service, long Version, ulong Checksum, double MovedFraction, string Reason);
 
     public static Props Props(RingView ring, RouterMetrics metrics, BackendCircuits circuits, DashboardFeed feed, RouterSettings settings) =>
         Akka.Actor.Props.Create(() => new DashboardActor(ring, metrics, circuits, feed, settings));
@@ -186,9 +195,9 @@ public sealed class DashboardActor : ReceiveActor, IWithTimers
             {
                 json.WriteStartObject();
                 json.WriteString("service", change.Service);
-                json.WriteNumber("version", change.Current.Version);
-                json.WriteString("checksum", Hex(change.Current.Checksum));
-                json.WriteNumber("moved", Math.Round(change.Movement.MovedFraction, 6));
+                json.WriteNumber("version", change.Version);
+                json.WriteString("checksum", Hex(change.Checksum));
+                json.WriteNumber("moved", Math.Round(change.MovedFraction, 6));
                 json.WriteString("reason", change.Reason);
                 json.WriteEndObject();
             }

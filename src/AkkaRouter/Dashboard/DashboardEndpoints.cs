@@ -27,7 +27,9 @@ public static class DashboardEndpoints
         app.MapGet("/", () => Asset("dashboard.html", "text/html; charset=utf-8"));
         app.MapGet("/dashboard.js", () => Asset("dashboard.js", "text/javascript; charset=utf-8"));
         app.MapGet("/dashboard.css", () => Asset("dashboard.css", "text/css; charset=utf-8"));
-        app.MapGet("/api/dashboard", () => Results.Bytes(feed.Current.Json, "application/json"));
+        // A CancellationToken parameter (the request's abort), not HttpContext: a lambda of HttpContext returning a
+        // Task binds as a RequestDelegate, and the result it returns would be dropped.
+        app.MapGet("/api/dashboard", async (CancellationToken aborted) => Results.Bytes(await feed.Read(aborted), "application/json"));
         app.MapGet("/api/dashboard/stream", (HttpContext context) => Stream(context, feed));
         app.MapGet("/api/dashboard/ring", (string? service) =>
             ring.Find(service ?? RingView.DefaultService) is { } found
@@ -50,8 +52,12 @@ public static class DashboardEndpoints
         context.Response.Headers["X-Accel-Buffering"] = "no";
         var cancel = context.RequestAborted;
         var sent = -1L;
+        IDisposable? watching = null;
         try
         {
+            // A stream opened while nobody watched starts with a rebuilt document, not the one left from before.
+            await feed.Read(cancel);
+            watching = feed.OpenStream();
             while (!cancel.IsCancellationRequested)
             {
                 var (json, sequence) = feed.Current;
@@ -74,6 +80,10 @@ public static class DashboardEndpoints
         catch (OperationCanceledException)
         {
             // The page went away.
+        }
+        finally
+        {
+            watching?.Dispose();
         }
     }
 

@@ -58,6 +58,27 @@ public sealed class RouterMetrics
             new HistogramConfiguration { LabelNames = ["backend"], Buckets = Histogram.ExponentialBuckets(0.000_1, 2, 14) });
         HealthCheckFailures = factory.CreateCounter("akkarouter_health_check_failures_total", "Failed health checks run by this node, by backend.",
             new CounterConfiguration { LabelNames = ["backend"] });
+        // The process and its managed heap, read when /metrics is scraped (never on a request path):
+        // prometheus-net's process_* and dotnet_* set, plus the heap as the last collection left it,
+        // which tells a growing RSS that is live objects from one that is the runtime keeping memory.
+        DotNetStats.Register(Registry);
+        var heapAfterGc = factory.CreateGauge("dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection (GC.GetGCMemoryInfo().HeapSizeBytes).");
+        var committed = factory.CreateGauge("dotnet_gc_committed_bytes", "Memory the garbage collector has committed (GC.GetGCMemoryInfo().TotalCommittedBytes).");
+        var fragmented = factory.CreateGauge("dotnet_gc_fragmented_bytes", "Free space inside the managed heap after the last garbage collection (GC.GetGCMemoryInfo().FragmentedBytes).");
+        var liveAfterGen2 = factory.CreateGauge("dotnet_gc_live_after_gen2_bytes",
+            "Bytes that survived the last gen2 collection (blocking or background): the live objects of the whole heap then. A leak raises it from one gen2 collection to the next; garbage waiting for one does not.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var info = GC.GetGCMemoryInfo();
+            heapAfterGc.Set(info.HeapSizeBytes);
+            committed.Set(info.TotalCommittedBytes);
+            fragmented.Set(info.FragmentedBytes);
+            var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+            var background = GC.GetGCMemoryInfo(GCKind.Background);
+            var gen2 = background.Index > blocking.Index ? background : blocking;
+            if (gen2.Index > 0)
+                liveAfterGen2.Set(gen2.PromotedBytes);
+        });
         TlsReloads = factory.CreateCounter("akkarouter_tls_certificate_reloads_total",
             "A listener's certificate files re-read after they changed, by listener and result: loaded, or kept (the changed files did not load; the current certificate stays).",
             new CounterConfiguration { LabelNames = ["listener", "result"] });

@@ -195,4 +195,22 @@ public class BackendOverrideEndpointSpecs
         Assert.Equal(3, (await node.ApiRing()).Backends.Count);
         await node.WaitForMetrics(m => m.GetValueOrDefault("akkarouter_backend_state{backend=\"cache-a\",state=\"up\"}") == 1, "cache-a's gauge says up");
     }
+
+    [Fact(DisplayName = "/metrics carries the process's memory and the managed heap as the last collection left it")]
+    public async Task Metrics_carry_process_memory_and_heap()
+    {
+        await using var node = await Start();
+        GC.Collect(); // one collection in this process, so the after-collection figures exist
+        var m = await node.Metrics();
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        // The node runs in the test host: its working set is this process's, within the drift of one scrape.
+        var rss = m["process_working_set_bytes"];
+        Assert.InRange(rss, self.WorkingSet64 * 0.5, self.WorkingSet64 * 2.0);
+        Assert.True(m["dotnet_gc_heap_size_bytes"] > 0, "dotnet_gc_heap_size_bytes");
+        Assert.True(m["dotnet_gc_committed_bytes"] >= m["dotnet_gc_heap_size_bytes"] - m["dotnet_gc_fragmented_bytes"],
+            $"committed {m["dotnet_gc_committed_bytes"]} < heap {m["dotnet_gc_heap_size_bytes"]} - fragmented {m["dotnet_gc_fragmented_bytes"]}");
+        Assert.True(m["dotnet_gc_heap_size_bytes"] < rss, "the managed heap is part of the working set");
+        Assert.True(m["dotnet_collection_count_total{generation=\"2\"}"] >= 1, "a gen2 collection is counted");
+        Assert.InRange(m["dotnet_gc_live_after_gen2_bytes"], 1, m["dotnet_gc_heap_size_bytes"]);
+    }
 }
