@@ -18,13 +18,24 @@ cleanup() {
   done
   wait 2>/dev/null || true
   rm -rf "$work"
+  release_ports
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# free_port: a port for a process this script starts later; below the kernel's ephemeral range and
+# claimed for this script (free_port.py says why the usual bind-to-0 pick is not good enough).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-    || echo $((20000 + RANDOM % 20000))
+  python3 "$root/tests/AkkaRouter.Benchmarks/free_port.py" "$$"
+}
+
+# release_ports: drops this script's port claims (a claim left by a killed script expires by itself).
+release_ports() {
+  local claim
+  for claim in "${TMPDIR:-/tmp}"/akkarouter-port-claims/*; do
+    [ -f "$claim" ] && [ "$(cat "$claim" 2>/dev/null)" = "$$" ] && rm -f "$claim"
+  done
+  return 0
 }
 
 # wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds, at most SECONDS; fails naming WHAT.

@@ -86,6 +86,7 @@ cleanup() {
   done
   wait 2>/dev/null || true
   rm -rf "$work"
+  release_ports
 }
 
 # running PID: the process exists and is not a zombie waiting to be reaped.
@@ -180,6 +181,12 @@ for b in "${backends[@]}"; do start_service "$b"; done
 for b in "${backends[@]}"; do start_sidecar "$b"; done
 if ! python3 "$here/endurance.py" agree "$out" 120 >"$out/start-agreement.txt"; then
   echo "$bench: the cluster did not come up within 120 s: $(cat "$out/start-agreement.txt")" >&2
+  # The processes that are gone first, each with its last lines: the test report shows only a few lines.
+  for file in "$out"/pids/*; do
+    running "$(cat "$file")" && continue
+    name="$(basename "$file")"
+    echo "$bench: $name is not running; it ended with: $(tail -n 3 "$out/logs/$name.log" | cut -c1-200 | tr '\n' ' ')" >&2
+  done
   tail -n 20 "$out"/logs/*.log >&2
   exit 1
 fi
