@@ -135,7 +135,9 @@ class Load:
         self.resp_counts = {"lookups": 0, "answered": 0}
         self.http_counts = {"requests": 0, "ok": 0, "moved-to-other-router": 0, "stale-connection-reopened": 0}
         self.events = []  # first-attempt errors: {t, router, proto, class, final}
-        self.samples = []  # (t, name, pid, rss_kb, fds, live kB at the last gen2 collection or None)
+        # (t, name, pid, rss_kb, fds, live kB at the last gen2 collection or None, anonymous RSS kB, file-backed RSS kB,
+        #  GC committed kB or None)
+        self.samples = []
         self.metrics_ports = self.cluster.get("metrics", {})  # {process name: management port} of akkarouter processes
         self.keys = ["k%d" % i for i in range(2000)]
 
@@ -279,33 +281,39 @@ class Load:
             for name in sorted(os.listdir(pids)):
                 try:
                     pid = int(open(os.path.join(pids, name)).read().strip())
-                    rss = 0
+                    status = {}
                     for line in open("/proc/%d/status" % pid):
-                        if line.startswith("VmRSS:"):
-                            rss = int(line.split()[1])
+                        if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
+                            status[line.split(":")[0]] = int(line.split()[1])
                     fds = len(os.listdir("/proc/%d/fd" % pid))
                 except (OSError, ValueError):
                     continue
-                self.samples.append((now, name, pid, rss, fds, self.heap_kb(name)))
+                live, committed = self.heap_kb(name)
+                self.samples.append((now, name, pid, status.get("VmRSS", 0), fds, live,
+                                     status.get("RssAnon", 0), status.get("RssFile", 0), committed))
             self.stop.wait(SAMPLE_INTERVAL)
 
     def heap_kb(self, name):
-        """Live bytes at the last gen2 collection (dotnet_gc_live_after_gen2_bytes on /metrics), in kB, or None."""
+        """(live bytes at the last gen2 collection, bytes the GC has committed) from /metrics
+        (dotnet_gc_live_after_gen2_bytes, dotnet_gc_committed_bytes), in kB; None where not known."""
         port = self.metrics_ports.get(name)
+        live = committed = None
         if port is None:
-            return None
+            return live, committed
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             conn.request("GET", "/metrics")
             for line in conn.getresponse().read().decode("utf-8", "replace").splitlines():
                 if line.startswith("dotnet_gc_live_after_gen2_bytes "):
-                    live = float(line.split()[1])
-                    return live / 1024 if live > 0 else None  # 0 until the process's first gen2 collection
+                    value = float(line.split()[1])
+                    live = value / 1024 if value > 0 else None  # 0 until the process's first gen2 collection
+                elif line.startswith("dotnet_gc_committed_bytes "):
+                    committed = float(line.split()[1]) / 1024
         except (OSError, ValueError, http.client.HTTPException):
             pass
         finally:
             conn.close()
-        return None
+        return live, committed
 
     def run(self):
         threads = []
@@ -494,8 +502,9 @@ def report(d):
     # Akka's and Kestrel's pools) and RSS follows as the GC sizes its generations; from then on both stayed flat
     # through 40 more faults. A 60 s warm-up judged that settling as growth.
     by = {}
-    for t, name, pid, rss, fds, *heap in load["samples"]:
-        by.setdefault((name, pid), []).append((t, rss, fds, heap[0] if heap else None))
+    for t, name, pid, rss, fds, *more in load["samples"]:
+        more = list(more) + [None] * (4 - len(more))  # older load.json files carry fewer fields
+        by.setdefault((name, pid), []).append((t, rss, fds, more[0], more[1], more[2], more[3]))
     judged_min = min(600.0, duration / 2)
     print("  RSS MB / open fds per process incarnation (after warm-up; judged when it lived >= %.0f s after it):" % judged_min)
     print("    %-12s %7s %6s  %-22s %-12s %-16s %-12s %s" % ("process", "pid", "life s", "RSS first/last/max", "slope MB/h",
@@ -503,6 +512,7 @@ def report(d):
     growth_bad = []
     judged_count = 0
     kinds_rows = {}
+    split_rows = []
     for (name, pid), s in sorted(by.items()):
         life = s[-1][0] - s[0][0]
         warm = s[0][0] + max(WARM_UP_S, life / 5)
@@ -527,6 +537,7 @@ def report(d):
                                                 heap[0][1] if heap else None, heap[-1][1] if heap else None))
         if judged:
             judged_count += 1
+            split_rows.append((name, pid, after))
             # Flat: the fitted growth over the judged span stays within 10 % of the first value (at least 16 MB) for
             # memory, and within 10 descriptors for fds; and the last value is not the run's maximum by that margin.
             rss_growth = rs * span / 3600
@@ -538,6 +549,20 @@ def report(d):
                     name, pid, rss_growth, " (live after gen2 %+.0f MB)" % heap_growth if heap else "", fd_growth, span))
     with open(os.path.join(d, "per-kind.json"), "w") as f:
         json.dump(kinds_rows, f)
+    if split_rows:
+        # Where the RSS of each judged process is, and what grew: anonymous memory (the GC's heap among it) and
+        # file-backed pages (the runtime's and the product's code as it gets touched), each first/last and fitted.
+        print("  RSS split per judged process (MB first/last, fitted growth over the judged span):")
+        print("    %-12s %7s  %-24s %-24s %s" % ("process", "pid", "anonymous", "file-backed", "GC committed"))
+        for name, pid, after in split_rows:
+            span = after[-1][0] - after[0][0]
+
+            def part(index):
+                points = [(x[0], x[index] / 1024) for x in after if x[index] is not None]
+                if len(points) < 3 or all(v == 0 for _, v in points):
+                    return "-"
+                return "%5.0f/%5.0f, %+6.1f" % (points[0][1], points[-1][1], slope_per_hour(points) * span / 3600)
+            print("    %-12s %7d  %-24s %-24s %s" % (name, pid, part(4), part(5), part(6)))
 
     criterion(http_failed == 0 and counted["http"] == 0 and http["ok"] > 0,
               "HTTP: %d of %d requests failed; %d failed attempts outside router restarts (goal 0)" % (

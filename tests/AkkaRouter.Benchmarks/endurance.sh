@@ -11,6 +11,10 @@
 #   faults:  a seeded shuffle of kill -9 / SIGTERM of a sidecar, of a service, of a router, a drain
 #            and undrain, a weight change (management API); each faulted part brought back and the
 #            rings whole again before the next. Every fault logged with UTC timestamps.
+#   witnesses: in runs of 20 minutes or more (WITNESS=on|off overrides), a third router and a sixth
+#            backend (service and sidecar, service `default`) that take load and are never faulted: with
+#            a router fault every few minutes no faulted process lives long enough for its memory to be
+#            judged, and a long-lived router beside a churning fleet is what operators run.
 #   restarts: a process that exits without a fault having stopped it (e.g. a node the split-brain
 #            resolver downed, exit code 3) is logged, started again as an orchestrator would, and
 #            fails the run.
@@ -105,6 +109,16 @@ log() { echo "$(stamp) $*" | tee -a "$out/faults.log"; }
 
 routers=(router-1 router-2)
 backends=(1 2 3 4 5)
+# The parts faults pick from; witnesses (below) are never among them.
+faulted_routers=("${routers[@]}")
+faulted_backends=("${backends[@]}")
+witness="${WITNESS:-auto}"
+if [ "$witness" = auto ]; then if [ "$duration" -ge 1200 ]; then witness=on; else witness=off; fi; fi
+case "$witness" in
+  on) routers+=(router-3); backends+=(6) ;;
+  off) ;;
+  *) echo "$bench: WITNESS must be on, off or auto, not '$witness'" >&2; exit 2 ;;
+esac
 declare -A remoting resp_port http_port mgmt_port cmd_port svc_port svc_of
 for r in "${routers[@]}"; do
   remoting[$r]="$(free_port)"; resp_port[$r]="$(free_port)"; http_port[$r]="$(free_port)"
@@ -115,7 +129,7 @@ for b in "${backends[@]}"; do
   # As shipped (hocon/backend-sidecar.conf): remoting on port 0, a new address per incarnation.
   # SIDECAR_REMOTING=fixed restarts each sidecar on its previous address instead.
   if [ "${SIDECAR_REMOTING:-shipped}" = fixed ]; then remoting[sidecar-$b]="$(free_port)"; fi
-  if [ "$b" -le 3 ]; then svc_of[$b]=default; else svc_of[$b]=images; fi
+  if [ "$b" = 4 ] || [ "$b" = 5 ]; then svc_of[$b]=images; else svc_of[$b]=default; fi
 done
 seeds="[\"akka.tcp://akkarouter@127.0.0.1:${remoting[router-1]}\",\"akka.tcp://akkarouter@127.0.0.1:${remoting[router-2]}\"]"
 
@@ -164,10 +178,14 @@ start_service() {
   done
   echo '], "services": {"default": {"prefix": "/web/", "backends": {'
   sep=""
-  for b in 1 2 3; do echo "$sep\"127.0.0.1:${svc_port[$b]}\": \"service-$b\""; sep=","; done
+  for b in "${backends[@]}"; do
+    [ "${svc_of[$b]}" = default ] && { echo "$sep\"127.0.0.1:${svc_port[$b]}\": \"service-$b\""; sep=","; }
+  done
   echo '}}, "images": {"prefix": "/images/", "backends": {'
   sep=""
-  for b in 4 5; do echo "$sep\"127.0.0.1:${svc_port[$b]}\": \"service-$b\""; sep=","; done
+  for b in "${backends[@]}"; do
+    [ "${svc_of[$b]}" = images ] && { echo "$sep\"127.0.0.1:${svc_port[$b]}\": \"service-$b\""; sep=","; }
+  done
   echo '}}}, "metrics": {'
   sep=""
   for n in "${!mgmt_port[@]}"; do echo "$sep\"$n\": ${mgmt_port[$n]}"; sep=","; done
@@ -175,8 +193,8 @@ start_service() {
 } >"$out/cluster.json"
 
 echo "== $bench: $((duration / 60)) min $((duration % 60)) s, seed $seed, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); output in $out"
-start_router router-1
-start_router router-2
+[ "$witness" = on ] && echo "== witnesses (load, no faults): router-3, service-6 and sidecar-6 (service default)"
+for r in "${routers[@]}"; do start_router "$r"; done
 for b in "${backends[@]}"; do start_service "$b"; done
 for b in "${backends[@]}"; do start_sidecar "$b"; done
 if ! python3 "$here/endurance.py" agree "$out" 120 >"$out/start-agreement.txt"; then
@@ -291,7 +309,7 @@ inject() {
   start_t="$(now)"
   case "$kind" in
     sidecar-*|service-*)
-      pick ${#backends[@]}; b="${backends[$picked]}"
+      pick ${#faulted_backends[@]}; b="${faulted_backends[$picked]}"
       local part="${kind%-*}" signal=KILL
       [ "${kind#*-}" = term ] && signal=TERM
       target="$part-$b"
@@ -303,7 +321,7 @@ inject() {
       rm -f "$out/held/$target" ;;
     router-*)
       local signal=KILL
-      pick ${#routers[@]}; target="${routers[$picked]}"
+      pick ${#faulted_routers[@]}; target="${faulted_routers[$picked]}"
       [ "$kind" = router-term ] && signal=TERM
       touch "$out/held/$target"
       log "fault $n: $kind: SIG$signal to $target, back after ${down} s"
@@ -312,7 +330,7 @@ inject() {
       start_router "$target"
       rm -f "$out/held/$target" ;;
     drain)
-      pick ${#backends[@]}; b="${backends[$picked]}"
+      pick ${#faulted_backends[@]}; b="${faulted_backends[$picked]}"
       target="127.0.0.1:${svc_port[$b]}"
       management POST "/api/backends/$target/drain"
       log "fault $n: drain $target (service ${svc_of[$b]}) through $via, undrain after ${down} s"
@@ -321,7 +339,7 @@ inject() {
       log "  undrain $target through $via" ;;
     weight)
       local weights=(0.5 2 3) w
-      pick ${#backends[@]}; b="${backends[$picked]}"
+      pick ${#faulted_backends[@]}; b="${faulted_backends[$picked]}"
       pick 3; w="${weights[$picked]}"
       target="127.0.0.1:${svc_port[$b]}"
       management PUT "/api/backends/$target/weight?value=$w"
