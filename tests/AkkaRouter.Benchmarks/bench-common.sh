@@ -158,7 +158,7 @@ wrk_round() {
   errors="$(echo "$out" | awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(",", ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }')"
   cpu="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="${total:-0}" 'BEGIN { printf "%.1f", (n > 0) ? t / hz * 1e6 / n : 0 }')"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors" >>"$results"
-  printf '%-8s round %s  %10s req/s  p50 %7s ms  p99 %7s ms  front cpu %6s us/req  errors %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
+  printf '%-11s round %s  %10s req/s  p50 %7s ms  p99 %7s ms  front cpu %6s us/req  errors %s\n' "$name" "$round" "$rps" "$p50" "$p99" "$cpu" "$errors"
   if [ "$errors" != 0 ] || [ "${total:-0}" = 0 ]; then failed=1; echo "$out" | grep -E 'Non-2xx|Socket errors|requests in' >&2 || true; fi
 }
 
@@ -181,7 +181,7 @@ print_medians() {
     { rps[$1] = rps[$1] " " $3; p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5; cpu[$1] = cpu[$1] " " $6; err[$1] += $7
       R[$1, $2, 1] = $3; R[$1, $2, 4] = $6; if ($2 + 0 > rounds) rounds = $2 + 0 }
     END {
-      printf "%-8s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
+      printf "%-11s %24s %22s %22s %22s %7s\n", "front", "req/s median (min-max)", "p50 ms", "p99 ms", "cpu us/req", "errors"
       count = split(names, order, " ")
       for (k = 1; k <= count; k++) {
         s = order[k]
@@ -190,7 +190,7 @@ print_medians() {
         m = median(p50[s]); r2 = sprintf("%.2f (%.2f-%.2f)", m, lo, hi); M[s, 2] = m
         m = median(p99[s]); r3 = sprintf("%.2f (%.2f-%.2f)", m, lo, hi); M[s, 3] = m
         m = median(cpu[s]); r4 = sprintf("%.1f (%.1f-%.1f)", m, lo, hi); M[s, 4] = m
-        printf "%-8s %24s %22s %22s %22s %7d\n", s, r1, r2, r3, r4, err[s]
+        printf "%-11s %24s %22s %22s %22s %7d\n", s, r1, r2, r3, r4, err[s]
       }
       count = split(pairs, list, " ")
       for (k = 1; k <= count; k++) {

@@ -550,19 +550,23 @@ def report(d):
     with open(os.path.join(d, "per-kind.json"), "w") as f:
         json.dump(kinds_rows, f)
     if split_rows:
-        # Where the RSS of each judged process is, and what grew: anonymous memory (the GC's heap among it) and
-        # file-backed pages (the runtime's and the product's code as it gets touched), each first/last and fitted.
+        # Where the RSS of each judged process is, and what grew: anonymous memory (the GC's heap among it), shared
+        # memory (in .NET the JIT's code, mapped twice for write-xor-execute, so it grows as methods are compiled and
+        # recompiled by tier) and file-backed pages (code of the runtime's and the product's images as it gets
+        # touched); each first/last and its fitted growth over the judged span.
         print("  RSS split per judged process (MB first/last, fitted growth over the judged span):")
-        print("    %-12s %7s  %-24s %-24s %s" % ("process", "pid", "anonymous", "file-backed", "GC committed"))
+        print("    %-12s %7s  %-22s %-22s %-22s %s" % ("process", "pid", "anonymous", "shared", "file-backed", "GC committed"))
         for name, pid, after in split_rows:
             span = after[-1][0] - after[0][0]
 
-            def part(index):
-                points = [(x[0], x[index] / 1024) for x in after if x[index] is not None]
+            def part(value):
+                points = [(x[0], value(x) / 1024) for x in after if value(x) is not None]
                 if len(points) < 3 or all(v == 0 for _, v in points):
                     return "-"
                 return "%5.0f/%5.0f, %+6.1f" % (points[0][1], points[-1][1], slope_per_hour(points) * span / 3600)
-            print("    %-12s %7d  %-24s %-24s %s" % (name, pid, part(4), part(5), part(6)))
+            shared = lambda x: x[1] - x[4] - x[5] if x[4] is not None and x[5] is not None else None
+            print("    %-12s %7d  %-22s %-22s %-22s %s" % (name, pid, part(lambda x: x[4]), part(shared),
+                                                          part(lambda x: x[5]), part(lambda x: x[6])))
 
     criterion(http_failed == 0 and counted["http"] == 0 and http["ok"] > 0,
               "HTTP: %d of %d requests failed; %d failed attempts outside router restarts (goal 0)" % (

@@ -21,10 +21,11 @@
 #
 #   tests/AkkaRouter.Benchmarks/endurance.sh            # 30 minutes
 #   tests/AkkaRouter.Benchmarks/endurance.sh 2h         # any length: 90s, 45m, 2h
-#   tests/AkkaRouter.Benchmarks/endurance.sh --smoke    # 2 minutes, faults closer together
+#   tests/AkkaRouter.Benchmarks/endurance.sh --smoke    # one round of faults (every kind once), closer together
 #   SEED=7 ENDURANCE_OUT=/tmp/run tests/AkkaRouter.Benchmarks/endurance.sh
 #   KINDS="router-kill drain" tests/AkkaRouter.Benchmarks/endurance.sh 5m   # only these faults
 #   SIDECAR_REMOTING=fixed tests/AkkaRouter.Benchmarks/endurance.sh   # sidecars restart on their old address
+#   ENV_ROUTER_2="MALLOC_ARENA_MAX=2" tests/AkkaRouter.Benchmarks/endurance.sh   # environment for one process
 #
 # Needs: dotnet, python3, redis-cli, curl. ROUTER_EXE / CACHE_SERVICE_EXE use built executables.
 # Output (logs of every process, faults.log, load.json, summary.txt): ENDURANCE_OUT (default
@@ -39,7 +40,7 @@ smoke=0
 for arg in "$@"; do
   case "$arg" in
     --smoke) smoke=1; duration=120 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "$0"; exit 0 ;;
     [0-9]*[smh]|[0-9]*)
       n="${arg%[smh]}"
       [[ "$n" =~ ^[0-9]+$ ]] || { echo "$bench: bad duration '$arg' (e.g. 90s, 30m, 2h)" >&2; exit 2; }
@@ -142,10 +143,19 @@ start() {
   echo "---- $(stamp) started pid $!" >>"$out/logs/$name.log.starts"
 }
 
+# extra_env NAME: the words of ENV_<NAME> (upper case, - as _), e.g. ENV_ROUTER_2="MALLOC_ARENA_MAX=2": runtime knobs
+# for one process, to compare it with its peers under the same load.
+extra_env() {
+  local var="ENV_${1//-/_}"
+  var="${var^^}"
+  echo "${!var:-}"
+}
+
 start_router() {
   local r="$1" conf=router.conf
   [ "$r" = router-1 ] && conf=seed-router.conf
-  start "$r" env \
+  # shellcheck disable=SC2046
+  start "$r" env $(extra_env "$r") \
     AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[$r]}" \
     AKKAROUTER__AKKA__CLUSTER__SEED_NODES="$seeds" \
     AKKAROUTER__AKKA_ROUTER__RESP__PORT="${resp_port[$r]}" AKKAROUTER__AKKA_ROUTER__HTTP__PORT="${http_port[$r]}" \
@@ -156,7 +166,8 @@ start_router() {
 
 start_sidecar() {
   local b="$1"
-  start "sidecar-$b" env \
+  # shellcheck disable=SC2046
+  start "sidecar-$b" env $(extra_env "sidecar-$b") \
     AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[sidecar-$b]:-0}" \
     AKKAROUTER__AKKA__CLUSTER__SEED_NODES="$seeds" \
     AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT="127.0.0.1:${svc_port[$b]}" \
@@ -362,8 +373,14 @@ inject() {
 end=$(awk -v s="$started" -v d="$duration" 'BEGIN { printf "%d", s + d }')
 n=0
 while :; do
-  if [ "$smoke" = 1 ]; then pick 4; pause=$((3 + picked)); else pick 13; pause=$((8 + picked)); fi
-  [ "$(date +%s)" -lt $((end - pause - 25)) ] || break
+  if [ "$smoke" = 1 ]; then
+    # The smoke run is one round: every kind once, however long that takes (about 2 minutes).
+    [ "$n" -lt "${#kinds[@]}" ] || break
+    pick 4; pause=$((3 + picked))
+  else
+    pick 13; pause=$((8 + picked))
+    [ "$(date +%s)" -lt $((end - pause - 25)) ] || break
+  fi
   sleep "$pause"
   if [ "${#round[@]}" -eq 0 ]; then
     round=("${kinds[@]}")
@@ -376,7 +393,7 @@ while :; do
   inject "$kind" "$n"
 done
 remaining=$((end - $(date +%s)))
-[ "$remaining" -gt 0 ] && sleep "$remaining"
+[ "$smoke" = 0 ] && [ "$remaining" -gt 0 ] && sleep "$remaining"
 
 # ---------------------------------------------------------------- the end
 

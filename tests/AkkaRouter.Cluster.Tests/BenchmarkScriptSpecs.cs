@@ -32,12 +32,16 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, the shipped nginx front and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel and nginx answering alone, the shipped nginx front and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
     public async Task Http_vs_nginx_smoke()
     {
         var stdout = await Smoke("http-vs-nginx.sh");
         Assert.Contains("router: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("floor: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("kestrel-200: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx-200: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("kestrel-200/nginx (Kestrel answering: nothing forwarded) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("kestrel-200/nginx-200 (answering alone) (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("router/nginx (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("floor/nginx (platform) (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("router/floor (product) (medians)", stdout, StringComparison.Ordinal);
@@ -60,7 +64,7 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("| -c 1 -P 1 ", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "endurance.sh --smoke: 2 routers and 5 sidecars through 2 minutes of injected faults (every kind) under RESP and HTTP load fail no request, answer no backend off the ring and end on agreeing rings")]
+    [Fact(DisplayName = "endurance.sh --smoke: 2 routers and 5 sidecars through one round of injected faults (each of the 8 kinds once) under RESP and HTTP load fail no request, answer no backend off the ring and end on agreeing rings")]
     public async Task Endurance_smoke()
     {
         var output = Directory.CreateTempSubdirectory("endurance-smoke-");
@@ -71,7 +75,11 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
                 ["CACHE_SERVICE_EXE"] = Path.Combine(AppContext.BaseDirectory, "AkkaRouter.CacheService"),
                 ["ENDURANCE_OUT"] = output.FullName,
             });
-            Assert.Matches(@"endurance: \d+ s of load, [1-9]\d* faults", stdout);
+            // One round: every kind of fault once.
+            var faults = Assert.Single(stdout.Split('\n'), l => l.StartsWith("endurance: ", StringComparison.Ordinal) && l.Contains(" faults (", StringComparison.Ordinal));
+            Assert.Matches(@"endurance: \d+ s of load, 8 faults", faults);
+            foreach (var kind in new[] { "sidecar-kill", "sidecar-term", "service-kill", "service-term", "router-kill", "router-term", "drain", "weight" })
+                Assert.Contains($"{kind} 1", faults, StringComparison.Ordinal);
             Assert.Matches(@"PASS  HTTP: 0 of [1-9]\d* requests failed; 0 failed attempts outside router restarts", stdout);
             Assert.Matches(@"PASS  RESP: [1-9]\d* of [1-9]\d* lookups answered; 0 errors outside router restarts", stdout);
             Assert.Matches(@"PASS  wrong-owner answers: 0 of [1-9]\d* checked", stdout);

@@ -1,10 +1,13 @@
-// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults]
+// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer]
 //
 // Kestrel + YARP's IHttpForwarder sending every request to one fixed backend over a pooled keep-alive client: no
 // ring, no actors, no metrics, no routes, no admission checks, no forwarded headers. It is what the HTTP edge costs
 // with the product taken out. By default it runs with the edge's platform tuning (socket continuations inline on one
 // epoll thread on 2 cores, Kestrel's inline scheduling: src/AkkaRouter/Hosting/RuntimeTuning.cs and HttpEdgeServer);
 // --platform-defaults leaves ASP.NET Core's and the runtime's defaults alone, to show what that tuning buys.
+// --answer forwards nothing: it fetches the backend's response once at start and answers every request with those
+// bytes from Kestrel itself. That is what any front built on Kestrel pays before it forwards anything: with the
+// outbound leg taken out, the gap left to nginx (which proxies) cannot be closed by a leaner outbound client.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,6 +17,7 @@ using Yarp.ReverseProxy.Forwarder;
 
 string? port = null, backend = null;
 var defaults = false;
+var answer = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -21,14 +25,15 @@ for (var i = 0; i < args.Length; i++)
         case "--port" when i + 1 < args.Length: port = args[++i]; break;
         case "--backend" when i + 1 < args.Length: backend = args[++i]; break;
         case "--platform-defaults": defaults = true; break;
+        case "--answer": answer = true; break;
         default:
-            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults]");
+            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer]");
             return 2;
     }
 }
 if (!int.TryParse(port, out var listenPort) || backend is null)
 {
-    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults]");
+    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer]");
     return 2;
 }
 
@@ -62,8 +67,34 @@ var client = new HttpMessageInvoker(new SocketsHttpHandler
 }, disposeHandler: true);
 var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
 var destination = "http://" + backend;
-// What the edge does with a forwarding error (a 502 written by YARP) is all the floor does: nothing more.
-app.Run(async context => await forwarder.SendAsync(context, destination, client, ForwarderRequestConfig.Empty, HttpTransformer.Empty));
-Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, forwarding to {destination}{(defaults ? " (platform defaults)" : "")}");
+if (answer)
+{
+    // The backend's response, headers and body, as it sends it (Date, Connection and the framing headers are
+    // Kestrel's to write); the same bytes for every request.
+    using var original = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, destination + "/"), CancellationToken.None);
+    var status = (int)original.StatusCode;
+    var body = await original.Content.ReadAsByteArrayAsync();
+    var skip = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Date", "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length" };
+    // NonValidated: the values as received, not re-parsed (a parsed Server header splits at its spaces).
+    var headers = original.Headers.NonValidated.Concat(original.Content.Headers.NonValidated)
+        .Where(h => !skip.Contains(h.Key))
+        .Select(h => (h.Key, new Microsoft.Extensions.Primitives.StringValues(h.Value.ToArray())))
+        .ToArray();
+    app.Run(context =>
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        foreach (var (name, value) in headers)
+            response.Headers[name] = value;
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length);
+    });
+}
+else
+{
+    // What the edge does with a forwarding error (a 502 written by YARP) is all the floor does: nothing more.
+    app.Run(async context => await forwarder.SendAsync(context, destination, client, ForwarderRequestConfig.Empty, HttpTransformer.Empty));
+}
+Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
 await app.RunAsync();
 return 0;
