@@ -59,10 +59,12 @@ public static class RouterNode
         {
             await host.RunAsync();
         }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested || ShuttingDown(host))
         {
             // SIGTERM or Ctrl+C while the node was still starting (a listener still binding): the start is
             // abandoned and CoordinatedShutdown (run by the CLR exit hook) leaves the cluster. A clean stop, not a crash.
+            // The host's own stopping token is not always set by then (a CI run saw the management server's bind
+            // cancelled with only CoordinatedShutdown under way, and the process abort with exit 134).
         }
         return termination.Downed ? DownedExitCode
             : termination.JoinFailed ? JoinFailedExitCode
@@ -70,6 +72,9 @@ public static class RouterNode
             : termination.RemoteTlsRefused ? RemoteTlsRefusedExitCode
             : 0;
     }
+
+    private static bool ShuttingDown(IHost host) =>
+        host.Services.GetService<Akka.Actor.ActorSystem>() is { } system && Akka.Actor.CoordinatedShutdown.Get(system).ShutdownReason is not null;
 
     /// <summary>Creates the host of a node; <paramref name="configure"/> adds services (tests, demo).</summary>
     public static IHost CreateHost(Config config, RouterSettings settings, Action<IServiceCollection>? configure = null)
