@@ -65,8 +65,9 @@ public sealed partial class RemoteTlsSpecs(ITestOutputHelper output) : IDisposab
         // The intruder trusts its own CA, so its own start-up check passes; the cluster's CA did not sign it.
         await using var intruder = NodeProcess.Start(["run"], FreePorts, Backend(seedAddress, 19102), TlsHocon(intruderIssue("backend-2"), intruderCa));
         await seed.WaitForOutput("CN=backend-2 is not signed by akka-router.security.remote-tls.ca", Deadline);
-        // Its own side refuses the router's certificate too, and Akka stops a node whose handshake with its seed failed.
-        await intruder.WaitForOutput("is not signed by akka-router.security.remote-tls.ca", Deadline);
+        // Akka stops a node whose handshake with its seed failed. Whether the intruder also gets to refuse the router's
+        // certificate itself depends on which side finishes validating first (the seed closing the channel first was
+        // seen in CI), so only the refusal the design guarantees is awaited: the seed's, above, and the exit code.
         var intruderExit = await intruder.WaitForExit(Deadline);
         output.WriteLine($"intruder exited with code {intruderExit}");
         Assert.Equal(AkkaRouter.Hosting.RouterNode.RemoteTlsRefusedExitCode, intruderExit);
