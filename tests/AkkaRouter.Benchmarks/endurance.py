@@ -136,7 +136,8 @@ class Load:
         self.http_counts = {"requests": 0, "ok": 0, "moved-to-other-router": 0, "stale-connection-reopened": 0}
         self.events = []  # first-attempt errors: {t, router, proto, class, final}
         # (t, name, pid, rss_kb, fds, live kB at the last gen2 collection or None, anonymous RSS kB, file-backed RSS kB,
-        #  GC committed kB or None)
+        #  GC committed kB or None, heap size after the last collection kB or None, fragmented kB or None,
+        #  gen2 collections so far or None)
         self.samples = []
         self.metrics_ports = self.cluster.get("metrics", {})  # {process name: management port} of akkarouter processes
         self.keys = ["k%d" % i for i in range(2000)]
@@ -288,18 +289,21 @@ class Load:
                     fds = len(os.listdir("/proc/%d/fd" % pid))
                 except (OSError, ValueError):
                     continue
-                live, committed = self.heap_kb(name)
+                live, committed, heap, fragmented, gen2 = self.heap_kb(name)
                 self.samples.append((now, name, pid, status.get("VmRSS", 0), fds, live,
-                                     status.get("RssAnon", 0), status.get("RssFile", 0), committed))
+                                     status.get("RssAnon", 0), status.get("RssFile", 0), committed,
+                                     heap, fragmented, gen2))
             self.stop.wait(SAMPLE_INTERVAL)
 
     def heap_kb(self, name):
-        """(live bytes at the last gen2 collection, bytes the GC has committed) from /metrics
-        (dotnet_gc_live_after_gen2_bytes, dotnet_gc_committed_bytes), in kB; None where not known."""
+        """(live bytes at the last gen2 collection, bytes the GC has committed, heap size and fragmented bytes after
+        the last collection, in kB; gen2 collections so far) from /metrics (dotnet_gc_live_after_gen2_bytes,
+        dotnet_gc_committed_bytes, dotnet_gc_heap_size_bytes, dotnet_gc_fragmented_bytes,
+        dotnet_collection_count_total{generation="2"}); None where not known."""
         port = self.metrics_ports.get(name)
-        live = committed = None
+        live = committed = heap = fragmented = gen2 = None
         if port is None:
-            return live, committed
+            return live, committed, heap, fragmented, gen2
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             conn.request("GET", "/metrics")
@@ -309,11 +313,17 @@ class Load:
                     live = value / 1024 if value > 0 else None  # 0 until the process's first gen2 collection
                 elif line.startswith("dotnet_gc_committed_bytes "):
                     committed = float(line.split()[1]) / 1024
+                elif line.startswith("dotnet_gc_heap_size_bytes "):
+                    heap = float(line.split()[1]) / 1024
+                elif line.startswith("dotnet_gc_fragmented_bytes "):
+                    fragmented = float(line.split()[1]) / 1024
+                elif line.startswith('dotnet_collection_count_total{generation="2"} '):
+                    gen2 = int(float(line.split()[1]))
         except (OSError, ValueError, http.client.HTTPException):
             pass
         finally:
             conn.close()
-        return live, committed
+        return live, committed, heap, fragmented, gen2
 
     def run(self):
         threads = []

@@ -26,6 +26,7 @@
 #   KINDS="router-kill drain" tests/AkkaRouter.Benchmarks/endurance.sh 5m   # only these faults
 #   SIDECAR_REMOTING=fixed tests/AkkaRouter.Benchmarks/endurance.sh   # sidecars restart on their old address
 #   ENV_ROUTER_2="MALLOC_ARENA_MAX=2" tests/AkkaRouter.Benchmarks/endurance.sh   # environment for one process
+#   IMAGE_ENV=off tests/AkkaRouter.Benchmarks/endurance.sh   # without the Docker image's runtime environment (below)
 #
 # Needs: dotnet, python3, redis-cli, curl. ROUTER_EXE / CACHE_SERVICE_EXE use built executables.
 # Output (logs of every process, faults.log, load.json, summary.txt): ENDURANCE_OUT (default
@@ -143,6 +144,16 @@ start() {
   echo "---- $(stamp) started pid $!" >>"$out/logs/$name.log.starts"
 }
 
+# The runtime environment the Docker image gives every node (docker/Dockerfile's `ENV MALLOC_*` and `ENV DOTNET_*`
+# lines: the malloc arena cap and the GC's gen0 budget), so the run measures nodes as they are deployed; the cache
+# services get it too (.NET processes whose memory is judged beside the nodes'). IMAGE_ENV=off runs bare processes.
+image_env=()
+if [ "${IMAGE_ENV:-on}" != off ]; then
+  while read -r word; do image_env+=("$word"); done < <(sed -n 's/^ENV \(\(MALLOC\|DOTNET\)_[A-Za-z0-9_]*=[^ ]*\)$/\1/p' "$root/docker/Dockerfile")
+  [ ${#image_env[@]} -gt 0 ] || { echo "$bench: no ENV MALLOC_*/DOTNET_* line in docker/Dockerfile (IMAGE_ENV=off runs without)" >&2; exit 1; }
+fi
+echo "== runtime environment of every node and service: ${image_env[*]:-none (IMAGE_ENV=off)}"
+
 # extra_env NAME: the words of ENV_<NAME> (upper case, - as _), e.g. ENV_ROUTER_2="MALLOC_ARENA_MAX=2": runtime knobs
 # for one process, to compare it with its peers under the same load.
 extra_env() {
@@ -155,7 +166,7 @@ start_router() {
   local r="$1" conf=router.conf
   [ "$r" = router-1 ] && conf=seed-router.conf
   # shellcheck disable=SC2046
-  start "$r" env $(extra_env "$r") \
+  start "$r" env "${image_env[@]}" $(extra_env "$r") \
     AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[$r]}" \
     AKKAROUTER__AKKA__CLUSTER__SEED_NODES="$seeds" \
     AKKAROUTER__AKKA_ROUTER__RESP__PORT="${resp_port[$r]}" AKKAROUTER__AKKA_ROUTER__HTTP__PORT="${http_port[$r]}" \
@@ -167,7 +178,7 @@ start_router() {
 start_sidecar() {
   local b="$1"
   # shellcheck disable=SC2046
-  start "sidecar-$b" env $(extra_env "sidecar-$b") \
+  start "sidecar-$b" env "${image_env[@]}" $(extra_env "sidecar-$b") \
     AKKAROUTER__AKKA__REMOTE__DOT_NETTY__TCP__PORT="${remoting[sidecar-$b]:-0}" \
     AKKAROUTER__AKKA__CLUSTER__SEED_NODES="$seeds" \
     AKKAROUTER__AKKA_ROUTER__NODE__SERVICE_ENDPOINT="127.0.0.1:${svc_port[$b]}" \
@@ -178,7 +189,8 @@ start_sidecar() {
 }
 
 start_service() {
-  start "service-$1" "$service_exe" --name "service-$1" --port "${svc_port[$1]}" --miss-ms 0 --capacity 5000
+  # shellcheck disable=SC2046
+  start "service-$1" env "${image_env[@]}" $(extra_env "service-$1") "$service_exe" --name "service-$1" --port "${svc_port[$1]}" --miss-ms 0 --capacity 5000
 }
 
 {

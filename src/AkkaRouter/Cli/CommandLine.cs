@@ -73,6 +73,11 @@ public static class CommandLine
         var config = RouterConfig.Load(configFiles);
         var settings = RouterSettingsReader.Read(config);
         Log.Logger = SerilogSetup.Create(settings.Logging);
+        var (runtime, advise) = RuntimeTuning.DescribeGarbageCollector();
+        if (advise)
+            Log.Warning("{Runtime}", runtime);
+        else
+            Log.Information("{Runtime}", runtime);
         try
         {
             using var host = RouterNode.CreateHost(config, settings);

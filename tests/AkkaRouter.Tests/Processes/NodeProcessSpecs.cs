@@ -23,6 +23,39 @@ public class NodeProcessSpecs
         Assert.Contains("Exiting completed", node.Output);
     }
 
+    [Fact(DisplayName = "The start names the GC and its gen0 budget: the operator's DOTNET_GCgen0size as set, the runtime's own with advice when it is large")]
+    public async Task Start_line_names_the_gen0_budget()
+    {
+        await using var set = NodeProcess.Start(["run"], new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x2000000" }, FreePorts);
+        await using var derived = NodeProcess.Start(["run"], new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "" }, FreePorts);
+        await set.WaitForOutput("gen0 budget", Deadline);
+        await derived.WaitForOutput("gen0 budget", Deadline);
+
+        var setLine = Line(set.Output);
+        Assert.Contains("INF] Runtime: workstation GC, concurrent, 1 heap, gen0 budget 32 MB (DOTNET_GCgen0size)", setLine);
+        Assert.DoesNotContain("caps it", setLine);
+
+        // The runtime derives the budget from the CPU's largest cache, so its size depends on the machine: the advice
+        // and the warning level must follow the figure printed.
+        var derivedLine = Line(derived.Output);
+        var match = System.Text.RegularExpressions.Regex.Match(derivedLine, @"gen0 budget ([0-9.]+) MB(.*)$");
+        Assert.True(match.Success, derivedLine);
+        var megabytes = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(megabytes > 0, derivedLine);
+        if (megabytes > 32)
+        {
+            Assert.Contains("WRN] Runtime:", derivedLine);
+            Assert.EndsWith("; memory rises by up to that much between collections: DOTNET_GCgen0size=0x2000000 in the environment caps it at 32 MB, as the Docker image does", derivedLine);
+        }
+        else
+        {
+            Assert.Contains("INF] Runtime:", derivedLine);
+            Assert.Equal("", match.Groups[2].Value);
+        }
+
+        static string Line(string output) => output.Split('\n').Single(l => l.Contains("] Runtime: ", StringComparison.Ordinal));
+    }
+
     [Theory(DisplayName = "Bad configuration stops the process at start with one line naming the key")]
     [InlineData("akka.cluster.roles = [router, gateway]", "akkarouter: configuration error: akka.cluster.roles: unknown role 'gateway'")]
     [InlineData("akka-router.node.weight = -2", "akkarouter: configuration error: akka-router.node.weight: -2 is out of range")]
