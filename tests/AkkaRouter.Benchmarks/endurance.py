@@ -139,7 +139,7 @@ class Load:
         #  GC committed kB or None, heap size after the last collection kB or None, fragmented kB or None,
         #  gen2 collections so far or None)
         self.samples = []
-        self.metrics_ports = self.cluster.get("metrics", {})  # {process name: management port} of akkarouter processes
+        self.metrics_ports = self.cluster.get("metrics", {})  # {process name: port serving /metrics}: nodes and services
         self.keys = ["k%d" % i for i in range(2000)]
 
     def event(self, router, proto, cls, final=False):

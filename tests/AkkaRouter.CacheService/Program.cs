@@ -16,7 +16,8 @@ namespace AkkaRouter.CacheService;
 /// another zone; the load generator sets the header to the zone of the router or balancer it sent
 /// the request to). --slow-ms is added to every request (a degraded zone).
 /// The body is the instance's name, so a client sees who served it.
-/// GET /metrics: cache_hits_total, cache_requests_total, cross_zone_requests_total in Prometheus text.
+/// GET /metrics: cache_hits_total, cache_requests_total, cross_zone_requests_total, cache_entries and the GC's figures
+/// (dotnet_gc_*, dotnet_collection_count_total) in Prometheus text.
 /// GET /healthz: 200. POST /admin/reset?capacity=N&amp;slow-ms=M: a cold cache of N keys, M ms added.
 /// </summary>
 public static class Program
@@ -123,6 +124,26 @@ public sealed class Service(Options options)
         # HELP cache_entries Keys in the cache.
         # TYPE cache_entries gauge
         cache_entries {_cache.Count}
-
+        {GcMetrics()}
         """);
+
+    // The runtime's heap as the router's /metrics reports it (same names), so the endurance run can tell a service's
+    // memory that is live objects from memory the GC holds.
+    private static string GcMetrics()
+    {
+        var info = GC.GetGCMemoryInfo();
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var gen2 = background.Index > blocking.Index ? background : blocking;
+        return string.Create(CultureInfo.InvariantCulture, $$"""
+            dotnet_gc_heap_size_bytes {{info.HeapSizeBytes}}
+            dotnet_gc_committed_bytes {{info.TotalCommittedBytes}}
+            dotnet_gc_fragmented_bytes {{info.FragmentedBytes}}
+            dotnet_gc_live_after_gen2_bytes {{(gen2.Index > 0 ? gen2.PromotedBytes : 0)}}
+            dotnet_collection_count_total{generation="0"} {{GC.CollectionCount(0)}}
+            dotnet_collection_count_total{generation="1"} {{GC.CollectionCount(1)}}
+            dotnet_collection_count_total{generation="2"} {{GC.CollectionCount(2)}}
+
+            """);
+    }
 }

@@ -1,4 +1,4 @@
-// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer]
+// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]
 //
 // Kestrel + YARP's IHttpForwarder sending every request to one fixed backend over a pooled keep-alive client: no
 // ring, no actors, no metrics, no routes, no admission checks, no forwarded headers. It is what the HTTP edge costs
@@ -8,6 +8,8 @@
 // --answer forwards nothing: it fetches the backend's response once at start and answers every request with those
 // bytes from Kestrel itself. That is what any front built on Kestrel pays before it forwards anything: with the
 // outbound leg taken out, the gap left to nginx (which proxies) cannot be closed by a leaner outbound client.
+// --lean forwards through YARP as the floor does, over LeanHttp11Handler (a minimal HTTP/1.1 client) instead of
+// SocketsHttpHandler: what a leaner outbound client under YARP buys.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -18,6 +20,7 @@ using Yarp.ReverseProxy.Forwarder;
 string? port = null, backend = null;
 var defaults = false;
 var answer = false;
+var lean = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,14 +29,15 @@ for (var i = 0; i < args.Length; i++)
         case "--backend" when i + 1 < args.Length: backend = args[++i]; break;
         case "--platform-defaults": defaults = true; break;
         case "--answer": answer = true; break;
+        case "--lean": lean = true; break;
         default:
-            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer]");
+            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]");
             return 2;
     }
 }
 if (!int.TryParse(port, out var listenPort) || backend is null)
 {
-    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer]");
+    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]");
     return 2;
 }
 
@@ -57,14 +61,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Listen(IPAddress.Loopback, listenPort);
 });
 var app = builder.Build();
-var client = new HttpMessageInvoker(new SocketsHttpHandler
+var sockets = new SocketsHttpHandler
 {
     UseProxy = false,
     AllowAutoRedirect = false,
     UseCookies = false,
     AutomaticDecompression = DecompressionMethods.None,
     ActivityHeadersPropagator = null,
-}, disposeHandler: true);
+};
+var client = new HttpMessageInvoker(lean ? new AkkaRouter.EdgeFloor.LeanHttp11Handler(sockets) : sockets, disposeHandler: true);
 var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
 var destination = "http://" + backend;
 if (answer)
@@ -95,6 +100,6 @@ else
     // What the edge does with a forwarding error (a 502 written by YARP) is all the floor does: nothing more.
     app.Run(async context => await forwarder.SendAsync(context, destination, client, ForwarderRequestConfig.Empty, HttpTransformer.Empty));
 }
-Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
+Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : lean ? "forwarding (lean HTTP/1.1 client) to " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
 await app.RunAsync();
 return 0;
