@@ -32,12 +32,14 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel and nginx answering alone, the shipped nginx front and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor (with SocketsHttpHandler and with the lean client), Kestrel and nginx answering alone, the shipped nginx front and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
     public async Task Http_vs_nginx_smoke()
     {
         var stdout = await Smoke("http-vs-nginx.sh");
         Assert.Contains("router: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("floor: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("floor-lean: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
+        Assert.Contains("floor-lean/floor (lean client vs SocketsHttpHandler) (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("kestrel-200: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("nginx-200: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("kestrel-200/nginx (Kestrel answering: nothing forwarded) (medians)", stdout, StringComparison.Ordinal);
@@ -78,6 +80,8 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
             // One round: every kind of fault once.
             var faults = Assert.Single(stdout.Split('\n'), l => l.StartsWith("endurance: ", StringComparison.Ordinal) && l.Contains(" faults (", StringComparison.Ordinal));
             Assert.Matches(@"endurance: \d+ s of load, 8 faults", faults);
+            // The nodes run with the Docker image's runtime environment, read from docker/Dockerfile.
+            Assert.Contains("== runtime environment of every node: MALLOC_ARENA_MAX=2 DOTNET_GCgen0size=0x2000000;", stdout, StringComparison.Ordinal);
             foreach (var kind in new[] { "sidecar-kill", "sidecar-term", "service-kill", "service-term", "router-kill", "router-term", "drain", "weight" })
                 Assert.Contains($"{kind} 1", faults, StringComparison.Ordinal);
             Assert.Matches(@"PASS  HTTP: 0 of [1-9]\d* requests failed; 0 failed attempts outside router restarts", stdout);
