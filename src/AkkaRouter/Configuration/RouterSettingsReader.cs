@@ -160,7 +160,8 @@ public static class RouterSettingsReader
                 var servers = Read(item, itemKey + ".nameservers", c => c.HasPath("nameservers") ? c.GetStringList("nameservers") ?? [] : []);
                 if (servers.Count == 0)
                     throw new ConfigurationError(itemKey + ".nameservers", "required: a list of \"ip\" or \"ip:port\" (the system resolver is not used)");
-                var nameservers = servers.Select((s, i) => ParseNameserver(s.Trim(), $"{itemKey}.nameservers[{i}]")).ToArray();
+                var nameservers = servers.Select((s, i) => ParseNameserver(
+                    s?.Trim() ?? throw new ConfigurationError($"{itemKey}.nameservers[{i}]", "null is not a nameserver address"), $"{itemKey}.nameservers[{i}]")).ToArray();
                 var refresh = item.HasPath("refresh")
                     ? Read(item, itemKey + ".refresh", c => c.GetTimeSpan("refresh", null, allowInfinite: false))
                     : TimeSpan.FromSeconds(30);
@@ -653,8 +654,12 @@ public static class RouterSettingsReader
     private static string ReadString(Config config, string path, string? key = null) =>
         Read(config, key ?? path, c => c.GetString(path, "") ?? "").Trim();
 
+    // A `null` element (`roles = [router, null]`) comes back from Akka as a null string: refused with the key, not
+    // dereferenced (the fuzzer's settings target found it in CI, 2026-12-06).
     private static IReadOnlyList<string> ReadList(Config config, string key) =>
-        Read(config, key, c => c.GetStringList(key) ?? []).Select(s => s.Trim()).ToArray();
+        Read(config, key, c => c.GetStringList(key) ?? [])
+            .Select(s => s?.Trim() ?? throw new ConfigurationError(key, "null is not allowed in this list"))
+            .ToArray();
 
     // Akka's Config throws its own exceptions for wrong value types; turn them into one line naming the key.
     private static T Read<T>(Config config, string key, Func<Config, T> read)

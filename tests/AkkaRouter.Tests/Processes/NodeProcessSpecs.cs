@@ -60,6 +60,7 @@ public class NodeProcessSpecs
     [InlineData("akka.cluster.roles = [router, gateway]", "akkarouter: configuration error: akka.cluster.roles: unknown role 'gateway'")]
     [InlineData("akka-router.node.weight = -2", "akkarouter: configuration error: akka-router.node.weight: -2 is out of range")]
     [InlineData("akka-router { node { weight = 1 }", "malformed HOCON: line 1: '{' is never closed")]
+    [InlineData("akka.cluster.roles = [router, null]", "akkarouter: configuration error: akka.cluster.roles: null is not allowed in this list")]
     public async Task Bad_configuration_fails_fast(string hocon, string expected)
     {
         await using var node = NodeProcess.Start(["run"], hocon);
