@@ -11,7 +11,8 @@
 #   BASE_EXE=/tmp/base/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # also an earlier build ("base")
 #   BASE_EXE=same BASE_ENV="DOTNET_GCgen0size=0x4000000" ...   # the same build with other runtime knobs as "base"
 #   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
-#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-lean router nginx+ar
+#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar
+#   FRONTS="nginx floor floor-lean" ...   # floor-lean (YARP over a lean HTTP/1.1 client) runs only when named
 #   BACKENDS=1 tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # one backend behind every front: the floor's topology
 #
 # Needs: dotnet, nginx with its lua module, lua-resty-redis, wrk, curl, redis-cli (the script installs
@@ -37,6 +38,10 @@
 #   5c. starts "floor-lean": the floor with --lean, YARP's forwarder over a minimal HTTP/1.1 client
 #      (tests/AkkaRouter.EdgeFloor/LeanHttp11Handler.cs) instead of SocketsHttpHandler: what a leaner
 #      outbound client under YARP buys, measured instead of bounded;
+#   5d. starts "floor-direct": the floor with --direct, Kestrel and the edge's own forwarder
+#      (src/AkkaRouter/Http/Upstream/DirectForwarder.cs, what the edge uses for requests without a
+#      body) to backend-1 and nothing else of the product: floor-direct/nginx is what the platform
+#      costs on the edge's path, router/floor-direct the product's own cost over it;
 #   5b. starts the original deployment ("nginx+ar"): an nginx running the shipped
 #      docker/nginx/akkarouter.conf and akkarouter.lua (worker_processes auto), asking the router
 #      node over RESP (`RING.LOOKUP key 2`, pooled) for every request and proxying to the owner; its
@@ -67,9 +72,9 @@ connections="${CONNECTIONS:-50}"
 
 require_tools nginx wrk curl redis-cli:redis-tools
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-lean router nginx+ar}"
+read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar}"
 for front in "${fronts[@]}"; do
-  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|router|nginx+ar) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean router nginx+ar)" >&2; exit 2 ;; esac
+  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar)" >&2; exit 2 ;; esac
 done
 [ -n "${BASE_EXE:-}" ] && fronts+=(base)
 wants() { [[ " ${fronts[*]} " == *" $1 "* ]]; }
@@ -86,7 +91,7 @@ fi
 # --- 1. publish ---------------------------------------------------------------------------------
 publish_router
 floor_dir="$root/artifacts/$bench/floor"
-if wants floor || wants floor-lean || wants kestrel-200; then
+if wants floor || wants floor-lean || wants floor-direct || wants kestrel-200; then
   dotnet publish "$root/tests/AkkaRouter.EdgeFloor" -c Release -o "$floor_dir" -nologo -v quiet -clp:ErrorsOnly >"$work/floor-publish.log" 2>&1 \
     || { cat "$work/floor-publish.log" >&2; exit 1; }
 fi
@@ -182,6 +187,16 @@ if wants floor-lean; then
   wait_for 30 "floor-lean on $lean_port" curl -sf "http://127.0.0.1:$lean_port/documents/1" || { cat "$work/floor-lean.log" >&2; exit 1; }
 fi
 
+direct_port=none direct_pid=none
+if wants floor-direct; then
+  direct_port="$(free_port)"
+  # shellcheck disable=SC2086
+  "$floor_dir/akkarouter-edge-floor" --port "$direct_port" --backend "127.0.0.1:${backend_ports[0]}" --direct ${FLOOR_ARGS:-} >"$work/floor-direct.log" 2>&1 &
+  direct_pid=$!
+  pids+=("$direct_pid")
+  wait_for 30 "floor-direct on $direct_port" curl -sf "http://127.0.0.1:$direct_port/documents/1" || { cat "$work/floor-direct.log" >&2; exit 1; }
+fi
+
 kestrel_port=none kestrel_pid=none
 if wants kestrel-200; then
   kestrel_port="$(free_port)"
@@ -245,7 +260,7 @@ check_bytes() {   # NAME PORT
       diff <(echo "$direct") <(echo "$response") >&2 || true
       exit 1
     fi
-    if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
+    if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = floor-direct ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
       echo "$bench: $name answered /documents/$i as backend-$n, not as its fixed backend-1" >&2; exit 1
     fi
     if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ]; then
@@ -258,18 +273,18 @@ check_bytes() {   # NAME PORT
     fi
     seen+="$n"
   done
-  if [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; then echo "   $name: 30 paths, each backend-1's exact response"; return; fi
+  if [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = floor-direct ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; then echo "   $name: 30 paths, each backend-1's exact response"; return; fi
   for n in $(seq 1 "$backends"); do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
   echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
-declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [router]="$router_port" [nginx+ar]="$lua_port")
-declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid")
+declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port")
+declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid")
 if [ -n "${BASE_EXE:-}" ]; then front_port[base]="$base_port"; front_pids[base]="$base_pid"; fi
 for front in "${fronts[@]}"; do check_bytes "$front" "${front_port[$front]}"; done
 
-echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; nginx+ar port $lua_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
 echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 7. rotating rounds ---------------------------------------------------------------------------
@@ -289,5 +304,5 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo
-print_medians "${fronts[*]}" "router,nginx,router/nginx" "kestrel-200,nginx,kestrel-200/nginx_(Kestrel_answering:_nothing_forwarded)" "kestrel-200,nginx-200,kestrel-200/nginx-200_(answering_alone)" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" "floor-lean,nginx,floor-lean/nginx_(platform_with_a_lean_outbound_client)" "floor-lean,floor,floor-lean/floor_(lean_client_vs_SocketsHttpHandler)" \
+print_medians "${fronts[*]}" "router,nginx,router/nginx" "kestrel-200,nginx,kestrel-200/nginx_(Kestrel_answering:_nothing_forwarded)" "kestrel-200,nginx-200,kestrel-200/nginx-200_(answering_alone)" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" "floor-direct,nginx,floor-direct/nginx_(the_edge_forwarder_alone)" "floor-direct,floor,floor-direct/floor_(direct_forwarder_vs_YARP)" "router,floor-direct,router/floor-direct_(product_over_its_forwarder)" "floor-lean,nginx,floor-lean/nginx_(platform_with_a_lean_outbound_client)" "floor-lean,floor,floor-lean/floor_(lean_client_vs_SocketsHttpHandler)" \
   "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}

@@ -1,4 +1,4 @@
-// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]
+// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]
 //
 // Kestrel + YARP's IHttpForwarder sending every request to one fixed backend over a pooled keep-alive client: no
 // ring, no actors, no metrics, no routes, no admission checks, no forwarded headers. It is what the HTTP edge costs
@@ -10,6 +10,8 @@
 // outbound leg taken out, the gap left to nginx (which proxies) cannot be closed by a leaner outbound client.
 // --lean forwards through YARP as the floor does, over LeanHttp11Handler (a minimal HTTP/1.1 client) instead of
 // SocketsHttpHandler: what a leaner outbound client under YARP buys.
+// --direct forwards through the edge's own forwarder (src/AkkaRouter/Http/Upstream/DirectForwarder.cs) instead of YARP,
+// with nothing else of the product: the floor of the forwarder the edge uses for requests without a body.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,6 +23,7 @@ string? port = null, backend = null;
 var defaults = false;
 var answer = false;
 var lean = false;
+var direct = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -30,14 +33,15 @@ for (var i = 0; i < args.Length; i++)
         case "--platform-defaults": defaults = true; break;
         case "--answer": answer = true; break;
         case "--lean": lean = true; break;
+        case "--direct": direct = true; break;
         default:
-            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]");
+            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]");
             return 2;
     }
 }
 if (!int.TryParse(port, out var listenPort) || backend is null)
 {
-    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean]");
+    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]");
     return 2;
 }
 
@@ -95,11 +99,22 @@ if (answer)
         return response.Body.WriteAsync(body, 0, body.Length);
     });
 }
+else if (direct)
+{
+    // The edge's default timeouts (hocon/akkarouter.conf: connect-timeout, request-timeout, pooled-connection-idle-timeout).
+    var edgeForwarder = new AkkaRouter.Http.Upstream.DirectForwarder(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
+    app.Run(async context =>
+    {
+        if (!AkkaRouter.Http.Upstream.DirectForwarder.CanForward(context)
+            || await edgeForwarder.SendAsync(context, backend) is not ForwarderError.None and var error && !context.Response.HasStarted)
+            context.Response.StatusCode = 502;
+    });
+}
 else
 {
     // What the edge does with a forwarding error (a 502 written by YARP) is all the floor does: nothing more.
     app.Run(async context => await forwarder.SendAsync(context, destination, client, ForwarderRequestConfig.Empty, HttpTransformer.Empty));
 }
-Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : lean ? "forwarding (lean HTTP/1.1 client) to " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
+Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : lean ? "forwarding (lean HTTP/1.1 client) to " : direct ? "forwarding (the edge's direct forwarder) to " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
 await app.RunAsync();
 return 0;

@@ -91,6 +91,8 @@ public sealed record HttpLimitsSettings(
 public sealed record CircuitBreakerSettings(int FailureThreshold, TimeSpan ResetTimeout);
 
 /// <summary>The HTTP edge: listener, routes, forwarding limits, failure handling and bounded loads.</summary>
+/// <param name="DirectForwarding">akka-router.http.forwarder: direct (the edge's own HTTP/1.1 forwarder for requests without
+/// a body over plain HTTP, YARP for the rest) or yarp (YARP for every request).</param>
 /// <param name="BalanceFactor">Bounded loads: an owner with more than this times the mean in-flight requests at this edge
 /// is passed over for the key's next backend; <see cref="Placement.BoundedLoad.Off"/> (0) = off.</param>
 public sealed record HttpEdgeSettings(
@@ -105,7 +107,8 @@ public sealed record HttpEdgeSettings(
     double BalanceFactor,
     TlsSettings? Tls = null,
     BackendTlsSettings? BackendTls = null,
-    HttpLimitsSettings? Limits = null)
+    HttpLimitsSettings? Limits = null,
+    bool DirectForwarding = true)
 {
     /// <summary>The listener's TLS (akka-router.http.tls); off unless configured.</summary>
     public TlsSettings ListenerTls => Tls ?? TlsSettings.Off;

@@ -421,8 +421,16 @@ public static class RouterSettingsReader
             BalanceFactor: ReadBalanceFactor(config, prefix + ".balance-factor"),
             Tls: ReadTls(config, prefix + ".tls"),
             BackendTls: ReadBackendTls(config, prefix + ".backend-tls"),
-            Limits: ReadHttpLimits(config, prefix + ".limits"));
+            Limits: ReadHttpLimits(config, prefix + ".limits"),
+            DirectForwarding: ReadForwarder(config, prefix + ".forwarder"));
     }
+
+    private static bool ReadForwarder(Config config, string key) => ReadString(config, key) switch
+    {
+        "" or "direct" => true,
+        "yarp" => false,
+        var other => throw new ConfigurationError(key, $"unknown forwarder '{other}' (known: direct, yarp)"),
+    };
 
     // Kestrel holds a request line and the header block in its request buffer (1 MiB): larger limits could never apply.
     private const int MaxHeaderBytes = 1024 * 1024;

@@ -42,7 +42,7 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
     [ThreadStatic]
     private static (IPAddress Address, string Text) t_lastClient;
 
-    private static string? ClientText(IPAddress? address)
+    internal static string? ClientText(IPAddress? address)
     {
         if (address is null)
             return null;

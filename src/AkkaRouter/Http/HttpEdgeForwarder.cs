@@ -60,6 +60,8 @@ public sealed class HttpEdgeForwarder
     private readonly ServiceRing[] _routeRings;
     private readonly IActorRef _edge;
     private readonly IHttpForwarder _forwarder;
+    // Null when akka-router.http.forwarder = yarp or tracing is on (YARP's client propagates the trace context).
+    private readonly Upstream.DirectForwarder? _direct;
     private readonly HttpMessageInvoker _backends;
     private readonly HttpRouteTable _routes;
     private readonly ForwarderRequestConfig _requestConfig;
@@ -69,8 +71,10 @@ public sealed class HttpEdgeForwarder
     private readonly bool _tracing;
 
     public HttpEdgeForwarder(HttpEdgeSettings settings, RingView ring, BackendCircuits circuits, BackendLoads loads, IActorRef edge,
-        IHttpForwarder forwarder, HttpMessageInvoker backends, HttpEdgeMetrics metrics, TracingSettings? tracing = null)
+        IHttpForwarder forwarder, HttpMessageInvoker backends, HttpEdgeMetrics metrics, TracingSettings? tracing = null,
+        Upstream.DirectForwarder? direct = null)
     {
+        _direct = direct;
         _metrics = metrics;
         _tracing = tracing?.Edge == true;
         _settings = settings;
@@ -164,6 +168,7 @@ public sealed class HttpEdgeForwarder
         List<string>? failures = null;
         List<string>? tried = _settings.DebugHeaders ? new List<string>() : null;
         var attempts = 0;
+        var direct = _direct is not null && !https && Upstream.DirectForwarder.CanForward(context);
         try
         {
             for (var n = 0; n < count && attempts < _settings.MaxAttempts; n++)
@@ -198,11 +203,18 @@ public sealed class HttpEdgeForwarder
                 ForwarderError error;
                 try
                 {
-                    var destination = https
-                        ? state?.HttpsDestinationPrefix ?? "https://" + backend.Endpoint
-                        : state?.DestinationPrefix ?? "http://" + backend.Endpoint;
-                    error = await _forwarder.SendAsync(context, destination,
-                        _backends, _requestConfig, ForwardedHeadersTransformer.Instance);
+                    if (direct)
+                    {
+                        error = await _direct!.SendAsync(context, backend.Endpoint);
+                    }
+                    else
+                    {
+                        var destination = https
+                            ? state?.HttpsDestinationPrefix ?? "https://" + backend.Endpoint
+                            : state?.DestinationPrefix ?? "http://" + backend.Endpoint;
+                        error = await _forwarder.SendAsync(context, destination,
+                            _backends, _requestConfig, ForwardedHeadersTransformer.Instance);
+                    }
                 }
                 finally
                 {

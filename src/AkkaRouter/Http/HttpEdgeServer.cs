@@ -25,11 +25,13 @@ public sealed class HttpEdgeServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpMessageInvoker _backends;
     private readonly IDisposable _rejections;
+    private readonly Upstream.DirectForwarder? _direct;
     private Task? _stopping;
 
-    private HttpEdgeServer(WebApplication app, HttpMessageInvoker backends, IDisposable rejections)
+    private HttpEdgeServer(WebApplication app, HttpMessageInvoker backends, IDisposable rejections, Upstream.DirectForwarder? direct)
     {
         _app = app;
+        _direct = direct;
         _backends = backends;
         _rejections = rejections;
     }
@@ -78,10 +80,14 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         });
         var app = builder.Build();
         var backends = BackendConnections.Create(settings, propagateTraces: tracing?.Edge == true);
-        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics, tracing);
+        // Traced requests go through YARP's client, which propagates the trace context to backends.
+        var direct = settings.DirectForwarding && tracing?.Edge != true
+            ? new Upstream.DirectForwarder(settings.ConnectTimeout, settings.RequestTimeout, settings.PooledConnectionIdleTimeout)
+            : null;
+        var forwarder = new HttpEdgeForwarder(settings, ring, circuits, loads, edge, app.Services.GetRequiredService<IHttpForwarder>(), backends, metrics, tracing, direct);
         app.Run(forwarder.Handle);
         var rejections = RejectedConnections.Count(app.Services.GetRequiredService<IMeterFactory>(), metrics.ConnectionRejected);
-        return new HttpEdgeServer(app, backends, rejections);
+        return new HttpEdgeServer(app, backends, rejections, direct);
     }
 
     // akka-router.http.limits onto Kestrel's limits; 0 means "no limit" where the HOCON allows it.
@@ -124,6 +130,7 @@ public sealed class HttpEdgeServer : IAsyncDisposable
         await StopAsync(TimeSpan.Zero);
         await _app.DisposeAsync();
         _backends.Dispose();
+        _direct?.Dispose();
         _rejections.Dispose();
     }
 

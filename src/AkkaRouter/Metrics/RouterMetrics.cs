@@ -67,8 +67,11 @@ public sealed class RouterMetrics
         var fragmented = factory.CreateGauge("dotnet_gc_fragmented_bytes", "Free space inside the managed heap after the last garbage collection (GC.GetGCMemoryInfo().FragmentedBytes).");
         var liveAfterGen2 = factory.CreateGauge("dotnet_gc_live_after_gen2_bytes",
             "Bytes that survived the last gen2 collection (blocking or background): the live objects of the whole heap then. A leak raises it from one gen2 collection to the next; garbage waiting for one does not.");
+        var allocated = factory.CreateGauge("dotnet_gc_allocated_bytes_total",
+            "Bytes allocated on the managed heap since the process started (GC.GetTotalAllocatedBytes): its rate over a request rate is the bytes each request allocates.");
         Registry.AddBeforeCollectCallback(() =>
         {
+            allocated.Set(GC.GetTotalAllocatedBytes());
             var info = GC.GetGCMemoryInfo();
             heapAfterGc.Set(info.HeapSizeBytes);
             committed.Set(info.TotalCommittedBytes);

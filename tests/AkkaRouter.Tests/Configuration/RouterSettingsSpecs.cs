@@ -19,6 +19,8 @@ public class RouterSettingsSpecs
         Assert.Equal((10000, 512 * 1024, 4096, TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(30), ""),
             (settings.Resp.MaxClients, settings.Resp.MaxBulkLength, settings.Resp.MaxArguments, settings.Resp.IdleTimeout, settings.Resp.OutputTimeout, settings.Resp.Password));
         Assert.Equal(8080, settings.Http.Listener.Port);
+        Assert.True(settings.Http.DirectForwarding);
+        Assert.False(RouterSettingsReader.Read(RouterConfig.FromText("akka-router.http.forwarder = yarp")).Http.DirectForwarding);
         Assert.Equal(9110, settings.Cmd.Listener.Port);
         Assert.Equal(8558, settings.Management.Listener.Port);
         Assert.Null(settings.Advertised);
@@ -135,6 +137,7 @@ public class RouterSettingsSpecs
     [InlineData("akka-router.logging.format = xml", "akka-router.logging.format", "not a format")]
     [InlineData("akka.cluster.seed-nodes = [\"akka.tcp://other@10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "names actor system 'other'")]
     [InlineData("akka.cluster.seed-nodes = [\"10.0.0.1:4053\"]", "akka.cluster.seed-nodes[0]", "not an Akka address")]
+    [InlineData("akka-router.http.forwarder = fast", "akka-router.http.forwarder", "unknown forwarder 'fast' (known: direct, yarp)")]
     [InlineData("akka.cluster.roles = [router, null]", "akka.cluster.roles", "null is not allowed in this list")]
     [InlineData("akka.cluster.seed-nodes = [null]", "akka.cluster.seed-nodes", "null is not allowed in this list")]
     [InlineData("akka-router.discovery.dns-srv = [ { name = \"_c._tcp.x\", nameservers = [null] } ]", "akka-router.discovery.dns-srv[0].nameservers[0]", "null is not a nameserver address")]
