@@ -165,47 +165,25 @@ CONF
 start_router router "$router_exe"
 [ -n "${BASE_EXE:-}" ] && start_router base "$BASE_EXE"
 
-# --- 5. the floor ---------------------------------------------------------------------------------
-floor_port=none floor_pid=none
-if wants floor; then
-  floor_port="$(free_port)"
+# --- 5. the floor programs: start_floor FRONT VAR [MODE]: tests/AkkaRouter.EdgeFloor in front of backend-1;
+# sets VAR_port and VAR_pid ("none" when FRONT is not run) ----------------------------------------------
+start_floor() {
+  local front="$1" var="$2" mode="${3:-}" port pid
+  printf -v "${var}_port" none; printf -v "${var}_pid" none
+  wants "$front" || return 0
+  port="$(free_port)"
   # shellcheck disable=SC2086
-  "$floor_dir/akkarouter-edge-floor" --port "$floor_port" --backend "127.0.0.1:${backend_ports[0]}" ${FLOOR_ARGS:-} >"$work/floor.log" 2>&1 &
-  floor_pid=$!
-  pids+=("$floor_pid")
-  wait_for 30 "the floor on $floor_port" curl -sf "http://127.0.0.1:$floor_port/documents/1" || { cat "$work/floor.log" >&2; exit 1; }
-fi
-
+  "$floor_dir/akkarouter-edge-floor" --port "$port" --backend "127.0.0.1:${backend_ports[0]}" $mode ${FLOOR_ARGS:-} >"$work/$front.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  wait_for 30 "$front on $port" curl -sf "http://127.0.0.1:$port/documents/1" || { cat "$work/$front.log" >&2; exit 1; }
+  printf -v "${var}_port" '%s' "$port"; printf -v "${var}_pid" '%s' "$pid"
+}
+start_floor floor floor
+start_floor floor-lean lean --lean
+start_floor floor-direct direct --direct
 # --- 5a. answering alone: backend-1's response from Kestrel itself and from an nginx like the front ---
-lean_port=none lean_pid=none
-if wants floor-lean; then
-  lean_port="$(free_port)"
-  # shellcheck disable=SC2086
-  "$floor_dir/akkarouter-edge-floor" --port "$lean_port" --backend "127.0.0.1:${backend_ports[0]}" --lean ${FLOOR_ARGS:-} >"$work/floor-lean.log" 2>&1 &
-  lean_pid=$!
-  pids+=("$lean_pid")
-  wait_for 30 "floor-lean on $lean_port" curl -sf "http://127.0.0.1:$lean_port/documents/1" || { cat "$work/floor-lean.log" >&2; exit 1; }
-fi
-
-direct_port=none direct_pid=none
-if wants floor-direct; then
-  direct_port="$(free_port)"
-  # shellcheck disable=SC2086
-  "$floor_dir/akkarouter-edge-floor" --port "$direct_port" --backend "127.0.0.1:${backend_ports[0]}" --direct ${FLOOR_ARGS:-} >"$work/floor-direct.log" 2>&1 &
-  direct_pid=$!
-  pids+=("$direct_pid")
-  wait_for 30 "floor-direct on $direct_port" curl -sf "http://127.0.0.1:$direct_port/documents/1" || { cat "$work/floor-direct.log" >&2; exit 1; }
-fi
-
-kestrel_port=none kestrel_pid=none
-if wants kestrel-200; then
-  kestrel_port="$(free_port)"
-  # shellcheck disable=SC2086
-  "$floor_dir/akkarouter-edge-floor" --port "$kestrel_port" --backend "127.0.0.1:${backend_ports[0]}" --answer ${FLOOR_ARGS:-} >"$work/kestrel.log" 2>&1 &
-  kestrel_pid=$!
-  pids+=("$kestrel_pid")
-  wait_for 30 "kestrel-200 on $kestrel_port" curl -sf "http://127.0.0.1:$kestrel_port/documents/1" || { cat "$work/kestrel.log" >&2; exit 1; }
-fi
+start_floor kestrel-200 kestrel --answer
 nginx200_port=none nginx200_procs=()
 if wants nginx-200; then
   nginx200_port="$(free_port)"

@@ -30,12 +30,11 @@ namespace AkkaRouter.Http.Upstream;
 /// connection the backend closed while idle (the send fails, or it ends before any response byte) is retried once on a
 /// new connection, as SocketsHttpHandler does. request-timeout is an activity timeout as YARP's: the backend must send
 /// the response head, and then each piece of the body, within it; one timer sweeps every connection for it (no timer
-/// or cancellation source per request).
+/// or cancellation source per request), and cuts the exchange of a client that went away (HttpContext.RequestAborted),
+/// which then counts as the client's (499), within one sweep period.
 /// </remarks>
 public sealed class DirectForwarder : IDisposable
 {
-    private const ForwarderError Stale = (ForwarderError)(-1);
-
     private readonly ConcurrentDictionary<string, UpstreamPool> _pools = new(StringComparer.Ordinal);
     private readonly TimeSpan _connectTimeout;
     private readonly long _timeoutMs;
@@ -70,143 +69,146 @@ public sealed class DirectForwarder : IDisposable
     }
 
     /// <summary>Forwards the request to <paramref name="endpoint"/> (host:port, plain HTTP/1.1) and copies the response back.</summary>
-    public async Task<ForwarderError> SendAsync(HttpContext context, string endpoint)
+    public Task<ForwarderError> SendAsync(HttpContext context, string endpoint)
     {
         var pool = _pools.GetOrAdd(endpoint, static e => new UpstreamPool(e));
-        while (pool.TryRent(out var pooled))
+        return Exchange(context, pool, pool.TryRent(out var pooled) ? pooled : null);
+    }
+
+    // An exception nothing below expected (Kestrel refusing something, a bug): the connection's state is unknown, so it is
+    // closed and forgotten before the exception goes on to the edge. Never catches.
+    private static bool Discard(UpstreamConnection? connection)
+    {
+        connection?.Close();
+        return false;
+    }
+
+    // One exchange on `connection` (a pooled one), or on a new one when it is null. A pooled connection the backend closed
+    // while it sat idle fails before any response byte: the request goes again on the next pooled or a new connection.
+    private async Task<ForwarderError> Exchange(HttpContext context, UpstreamPool pool, UpstreamConnection? connection)
+    {
+        try
         {
-            ForwarderError result;
+        retry:
+            var reused = connection is not null;
+            if (connection is null)
+            {
+                try
+                {
+                    connection = await pool.Connect(_connectTimeout);
+                }
+                catch (SocketException e)
+                {
+                    return Fail(context, ForwarderError.Request, e);
+                }
+            }
+            connection.Uses++;
+            connection.Start = connection.End = 0;
+            var length = WriteHead(context, connection);
+            // The sweep cuts the exchange of a client that went away (no registration per request: a client that leaves
+            // frees its backend connection within a sweep period, at most a second).
+            connection.Client = context.RequestAborted;
+            connection.Arm(_timeoutMs);
             try
             {
-                result = await Exchange(context, pooled, reused: true);
+                await connection.Socket.SendAsync(connection.HeadBuffer.AsMemory(0, length), SocketFlags.None);
             }
-            catch (Exception) when (Discard(pooled))
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                throw;
+                connection.Close();
+                if (reused && connection.AbortReason == UpstreamConnection.NotAborted)
+                {
+                    connection = pool.TryRent(out var next) ? next : null;
+                    goto retry;
+                }
+                return BeforeResponse(context, connection, e);
             }
-            if (result != Stale)
-                return result;
-        }
-        UpstreamConnection connection;
-        try
-        {
-            connection = await pool.Connect(_connectTimeout);
-        }
-        catch (SocketException e)
-        {
-            return Fail(context, ForwarderError.Request, e);
-        }
-        try
-        {
-            return await Exchange(context, connection, reused: false);
+
+            var response = context.Response;
+            var head = false;
+            int headLength;
+            var framing = default(ResponseFraming);
+            while (true)
+            {
+                headLength = Http1ResponseHeadReader.HeadLength(connection.Received.AsSpan(connection.Start, connection.End - connection.Start));
+                if (headLength >= 0)
+                {
+                    var error = ReadHead(context, connection, headLength, out var status, out framing);
+                    if (error is not null)
+                    {
+                        connection.Close();
+                        return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.InvalidResponse, "invalid HTTP response: " + error));
+                    }
+                    if (status >= 200)
+                        break;
+                    // An interim response (100 Continue, 103 Early Hints): not passed on; the final one follows.
+                    connection.Start += headLength;
+                    head = true;
+                    continue;
+                }
+                if (!connection.MakeRoom(UpstreamConnection.MaxHeadBytes))
+                {
+                    connection.Close();
+                    return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.InvalidResponse,
+                        $"invalid HTTP response: response head over {UpstreamConnection.MaxHeadBytes / 1024} KiB"));
+                }
+                int received;
+                try
+                {
+                    received = await connection.Socket.ReceiveAsync(connection.Received.AsMemory(connection.End), SocketFlags.None);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    connection.Close();
+                    if (reused && !head && connection.End == 0 && connection.AbortReason == UpstreamConnection.NotAborted)
+                    {
+                        connection = pool.TryRent(out var next) ? next : null;
+                        goto retry;
+                    }
+                    return BeforeResponse(context, connection, e);
+                }
+                if (received == 0)
+                {
+                    connection.Close();
+                    if (reused && !head && connection.End == 0)
+                    {
+                        connection = pool.TryRent(out var next) ? next : null;
+                        goto retry;
+                    }
+                    return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.ResponseEnded, "connection closed before a response"));
+                }
+                connection.End += received;
+            }
+            connection.Start += headLength;
+
+            var reusable = framing.Reusable;
+            ForwarderError outcome;
+            switch (framing.Kind)
+            {
+                case BodyFraming.None:
+                    outcome = ForwarderError.None;
+                    break;
+                case BodyFraming.ContentLength:
+                    outcome = await CopyRaw(context, connection, framing.Length);
+                    break;
+                case BodyFraming.Chunked:
+                    outcome = await CopyChunked(context, connection);
+                    break;
+                default:
+                    reusable = false;
+                    outcome = await CopyRaw(context, connection, -1);
+                    break;
+            }
+            if (outcome == ForwarderError.None && reusable && connection.Start == connection.End && connection.AbortReason == UpstreamConnection.NotAborted)
+                pool.Return(connection);
+            else
+                connection.Close();
+            return outcome;
         }
         catch (Exception) when (Discard(connection))
         {
             throw;
         }
-    }
-
-    // An exception nothing above expected (Kestrel refusing something, a bug): the connection's state is unknown, so it is
-    // closed and forgotten before the exception goes on to the edge. Never catches.
-    private static bool Discard(UpstreamConnection connection)
-    {
-        connection.Close();
-        return false;
-    }
-
-    private async Task<ForwarderError> Exchange(HttpContext context, UpstreamConnection connection, bool reused)
-    {
-        connection.Uses++;
-        connection.Start = connection.End = 0;
-        var length = WriteHead(context, connection);
-        var aborted = context.RequestAborted;
-        using var registration = aborted.CanBeCanceled
-            ? aborted.UnsafeRegister(static c => ((UpstreamConnection)c!).Abort(UpstreamConnection.ClientGone), connection)
-            : default;
-        connection.Arm(_timeoutMs);
-        try
-        {
-            await connection.Socket.SendAsync(connection.HeadBuffer.AsMemory(0, length), SocketFlags.None);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            connection.Close();
-            return reused && connection.AbortReason == UpstreamConnection.NotAborted ? Stale : BeforeResponse(context, connection, e);
-        }
-
-        var response = context.Response;
-        var head = false;
-        int headLength;
-        var framing = default(ResponseFraming);
-        while (true)
-        {
-            headLength = Http1ResponseHeadReader.HeadLength(connection.Received.AsSpan(connection.Start, connection.End - connection.Start));
-            if (headLength >= 0)
-            {
-                var error = ReadHead(context, connection, headLength, out var status, out framing);
-                if (error is not null)
-                {
-                    connection.Close();
-                    return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.InvalidResponse, "invalid HTTP response: " + error));
-                }
-                if (status >= 200)
-                    break;
-                // An interim response (100 Continue, 103 Early Hints): not passed on; the final one follows.
-                connection.Start += headLength;
-                head = true;
-                continue;
-            }
-            if (!connection.MakeRoom(UpstreamConnection.MaxHeadBytes))
-            {
-                connection.Close();
-                return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.InvalidResponse,
-                    $"invalid HTTP response: response head over {UpstreamConnection.MaxHeadBytes / 1024} KiB"));
-            }
-            int received;
-            try
-            {
-                received = await connection.Socket.ReceiveAsync(connection.Received.AsMemory(connection.End), SocketFlags.None);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                connection.Close();
-                return reused && !head && connection.End == 0 && connection.AbortReason == UpstreamConnection.NotAborted
-                    ? Stale : BeforeResponse(context, connection, e);
-            }
-            if (received == 0)
-            {
-                connection.Close();
-                if (reused && !head && connection.End == 0)
-                    return Stale;
-                return Fail(context, ForwarderError.Request, new HttpRequestException(HttpRequestError.ResponseEnded, "connection closed before a response"));
-            }
-            connection.End += received;
-        }
-        connection.Start += headLength;
-
-        var reusable = framing.Reusable;
-        ForwarderError outcome;
-        switch (framing.Kind)
-        {
-            case BodyFraming.None:
-                outcome = ForwarderError.None;
-                break;
-            case BodyFraming.ContentLength:
-                outcome = await CopyLength(context, connection, framing.Length);
-                break;
-            case BodyFraming.Chunked:
-                outcome = await CopyChunked(context, connection);
-                break;
-            default:
-                reusable = false;
-                outcome = await CopyUntilClose(context, connection);
-                break;
-        }
-        if (outcome == ForwarderError.None && reusable && connection.Start == connection.End && connection.AbortReason == UpstreamConnection.NotAborted)
-            connection.Pool.Return(connection);
-        else
-            connection.Close();
-        return outcome;
     }
 
     // The failure of an exchange before any response byte: the sweep's timeout, the client leaving, or the connection.
@@ -237,16 +239,17 @@ public sealed class DirectForwarder : IDisposable
         public Exception? Exception { get; } = exception;
     }
 
-    private async ValueTask<ForwarderError> CopyLength(HttpContext context, UpstreamConnection connection, long length)
+    // The body as it comes: <paramref name="length"/> bytes, or (-1) everything until the backend closes.
+    private async ValueTask<ForwarderError> CopyRaw(HttpContext context, UpstreamConnection connection, long length)
     {
         var writer = context.Response.BodyWriter;
-        var buffered = (int)Math.Min(connection.End - connection.Start, length);
+        var buffered = (int)Math.Min(connection.End - connection.Start, length < 0 ? long.MaxValue : length);
         if (buffered > 0)
         {
             writer.Write(connection.Received.AsSpan(connection.Start, buffered));
             connection.Start += buffered;
         }
-        var remaining = length - buffered;
+        var remaining = length < 0 ? long.MaxValue : length - buffered;
         while (remaining > 0)
         {
             if (await Flush(writer, connection) is { } gone)
@@ -265,7 +268,7 @@ public sealed class DirectForwarder : IDisposable
                 return MidBody(context, connection, e);
             }
             if (received == 0)
-                return MidBody(context, connection, new HttpRequestException(HttpRequestError.ResponseEnded, "connection closed mid-response"));
+                return length < 0 ? ForwarderError.None : MidBody(context, connection, new HttpRequestException(HttpRequestError.ResponseEnded, "connection closed mid-response"));
             writer.Advance(received);
             remaining -= received;
             // Bytes advanced after the response started are not flushed by Kestrel when the request ends.
@@ -273,35 +276,6 @@ public sealed class DirectForwarder : IDisposable
                 return MidBody(context, connection, late);
         }
         return ForwarderError.None;
-    }
-
-    private async ValueTask<ForwarderError> CopyUntilClose(HttpContext context, UpstreamConnection connection)
-    {
-        var writer = context.Response.BodyWriter;
-        if (connection.End > connection.Start)
-        {
-            writer.Write(connection.Received.AsSpan(connection.Start, connection.End - connection.Start));
-            connection.Start = connection.End;
-        }
-        while (true)
-        {
-            if (await Flush(writer, connection) is { } gone)
-                return MidBody(context, connection, gone);
-            var memory = writer.GetMemory(16 * 1024);
-            int received;
-            connection.Arm(_timeoutMs);
-            try
-            {
-                received = await connection.Socket.ReceiveAsync(memory, SocketFlags.None);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return MidBody(context, connection, e);
-            }
-            if (received == 0)
-                return ForwarderError.None;
-            writer.Advance(received);
-        }
     }
 
     private async ValueTask<ForwarderError> CopyChunked(HttpContext context, UpstreamConnection connection)
@@ -357,7 +331,7 @@ public sealed class DirectForwarder : IDisposable
             {
                 var line = input[range];
                 var colon = line.IndexOf((byte)':');
-                if (colon > 0 && line[..colon].IndexOfAnyExcept(TokenChars) < 0)
+                if (colon > 0 && line[..colon].IndexOfAnyExcept(Http1ResponseHeadReader.TokenChars) < 0)
                 {
                     try
                     {
@@ -401,12 +375,29 @@ public sealed class DirectForwarder : IDisposable
             response.StatusCode = status;
             if (reason.Length > 0 && !Latin1.Same(ReasonPhrases.GetReasonPhrase(status), reason))
                 context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = Encoding.Latin1.GetString(reason);
+            var index = 0;
+            var changed = false;
             while (reader.ReadField(out var name, out var value, out error))
             {
-                if (rules.Observe(name, value) || SkippedResponseHeader(name))
+                if (rules.Observe(name, value))
                     continue;
-                var key = HeaderName(name);
-                headers.Append(key, connection.Value(key, value, IsKnown(key)));
+                // Once a name differs from the previous response's, the later ones are resolved anew: whether they
+                // repeat an earlier name of this response is not what it was in the previous one.
+                if (changed || !connection.TryName(index, name, out var resolved))
+                {
+                    var key = SkippedResponseHeader(name) ? null : HeaderName(name);
+                    resolved = connection.RememberName(index, name, key, key is not null && IsKnown(key));
+                    changed = true;
+                }
+                index++;
+                if (resolved.Name is null)
+                    continue;
+                var text = connection.Value(resolved.Name, value, resolved.Known);
+                // A name's first value is set (one lookup; Append reads, then writes); a name seen earlier in this response appends.
+                if (resolved.Repeat)
+                    headers.Append(resolved.Name, text);
+                else
+                    headers[resolved.Name] = text;
             }
         }
         catch (InvalidOperationException e)
@@ -438,9 +429,6 @@ public sealed class DirectForwarder : IDisposable
         Span<char> chars = stackalloc char[32];
         return name.Length <= chars.Length && Skipped.Contains(chars[..Encoding.ASCII.GetChars(name, chars)]);
     }
-
-    private static readonly SearchValues<byte> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 
     private static readonly FrozenSet<string> SkippedNames = new[]
     {

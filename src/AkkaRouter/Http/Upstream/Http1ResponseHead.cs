@@ -108,12 +108,14 @@ public ref struct Http1ResponseHeadReader
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
 
-    // CR, LF and NUL included; HTAB allowed (RFC 9110 field-value).
-    private static bool HasControl(ReadOnlySpan<byte> text) => text.IndexOfAnyInRange((byte)0, (byte)8) >= 0
-        || text.IndexOfAnyInRange((byte)10, (byte)31) >= 0 || text.IndexOf((byte)127) >= 0;
+    // CR, LF and NUL included; HTAB allowed (RFC 9110 field-value). One vectorised scan.
+    private static bool HasControl(ReadOnlySpan<byte> text) => text.IndexOfAny(ControlChars) >= 0;
 
-    // RFC 9110 tchar.
-    private static readonly System.Buffers.SearchValues<byte> TokenChars =
+    private static readonly System.Buffers.SearchValues<byte> ControlChars = System.Buffers.SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
+    /// <summary>RFC 9110 tchar: what a field name is made of.</summary>
+    internal static readonly System.Buffers.SearchValues<byte> TokenChars =
         System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 }
 

@@ -40,6 +40,35 @@ internal sealed class UpstreamConnection
     // Server, and Date for a second), and the same bytes give the same string instead of a new one.
     private readonly Dictionary<string, string> _values = new(ReferenceEqualityComparer.Instance);
 
+    // The previous response's header names by position: a backend sends the same names in the same order, and a name
+    // that matches byte for byte skips the name lookups (Name null: a header that is not passed on; Repeat: the name came
+    // earlier in the same response, so its value is appended rather than set).
+    private readonly (byte[] Raw, string? Name, bool Known, bool Repeat)[] _names = new (byte[], string?, bool, bool)[16];
+
+    /// <summary>How header name <paramref name="raw"/> at <paramref name="index"/> was resolved last time, if the previous response had it there.</summary>
+    public bool TryName(int index, ReadOnlySpan<byte> raw, out (byte[] Raw, string? Name, bool Known, bool Repeat) resolved)
+    {
+        if (index < _names.Length && _names[index].Raw is { } previous && raw.SequenceEqual(previous))
+        {
+            resolved = _names[index];
+            return true;
+        }
+        resolved = default;
+        return false;
+    }
+
+    /// <summary>Remembers how the name at <paramref name="index"/> resolved; positions before it hold this response's names.</summary>
+    public (byte[] Raw, string? Name, bool Known, bool Repeat) RememberName(int index, ReadOnlySpan<byte> raw, string? name, bool known)
+    {
+        var repeat = index >= _names.Length;
+        for (var i = 0; i < index && i < _names.Length && !repeat; i++)
+            repeat = name is not null && string.Equals(_names[i].Name, name, StringComparison.OrdinalIgnoreCase);
+        var resolved = (raw.ToArray(), name, known, repeat);
+        if (index < _names.Length)
+            _names[index] = resolved;
+        return resolved;
+    }
+
     /// <summary>The value of header <paramref name="name"/> as a string, the previous response's one when the bytes are equal.</summary>
     public string Value(string name, ReadOnlySpan<byte> value, bool remember)
     {
@@ -72,9 +101,13 @@ internal sealed class UpstreamConnection
 
     public bool TryTakeFromPool() => Interlocked.CompareExchange(ref _state, Busy, Idle) == Idle;
 
+    /// <summary>The request's abort token (HttpContext.RequestAborted), which the sweep watches while a request uses the connection.</summary>
+    public CancellationToken Client;
+
     public void MarkIdle()
     {
         Disarm();
+        Client = default;
         _idleSince = Environment.TickCount64;
         Volatile.Write(ref _state, Idle);
     }
@@ -102,7 +135,9 @@ internal sealed class UpstreamConnection
         if (state == Busy)
         {
             var deadline = Volatile.Read(ref _deadline);
-            if (deadline != 0 && now >= deadline)
+            if (Client.IsCancellationRequested)
+                Abort(ClientGone);
+            else if (deadline != 0 && now >= deadline)
                 Abort(TimedOut);
         }
         else if (state == Idle && _idleSince < idleSince && Interlocked.CompareExchange(ref _state, Dead, Idle) == Idle)

@@ -321,6 +321,8 @@ public sealed class DirectEdge : IAsyncLifetime
                 + string.Concat(Enumerable.Range(0, 70).Select(i => $"X-Filler-{i}: {new string('f', 1000)}\r\n")) + "Content-Length: 2\r\n\r\nok"),
             "/response-headers" => Reply.Text("HTTP/1.1 200 Fine\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: b=2; Path=/\r\n"
                 + "Keep-Alive: timeout=5, max=100\r\nProxy-Connection: keep-alive\r\nX-Custom: yes\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nfine\r\n0\r\n\r\n"),
+            "/names/distinct" => Reply.Text("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 2\r\n\r\nok"),
+            "/names/repeated" => Reply.Text("HTTP/1.1 200 OK\r\nX-B: x\r\nX-B: y\r\nContent-Length: 2\r\n\r\nok"),
             "/split-length" => Reply.Pieces("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n", "hello split"),
             "/split-chunked" => Reply.Pieces("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "b\r\nhello split\r\n0\r\n\r\n"),
             "/silent" => Reply.Silence,
@@ -583,6 +585,28 @@ public class DirectForwardingSpecs(DirectEdge fixture, ITestOutputHelper output)
         // The edge frames the body itself (chunked once, by Kestrel), not with the backend's header on top.
         Assert.Equal(["chunked"], response.Values("Transfer-Encoding"));
         Assert.Equal("fine", response.BodyText);
+    }
+
+    [Fact(DisplayName = "Header names remembered from the previous response on a backend connection never merge or drop a repeated name of the next one")]
+    public async Task Repeated_names_after_other_names()
+    {
+        using var client = await RawClient.Connect(_edge.Http);
+        foreach (var target in new[] { "/names/distinct", "/names/repeated", "/names/distinct", "/names/repeated", "/names/repeated" })
+        {
+            await client.Send(Get(target));
+            var response = await client.Read();
+            Assert.Equal("HTTP/1.1 200 OK", response.StatusLine);
+            if (target == "/names/repeated")
+            {
+                Assert.Equal(["x", "y"], response.Values("X-B"));
+                Assert.Empty(response.Values("X-A"));
+            }
+            else
+            {
+                Assert.Equal(["1"], response.Values("X-A"));
+                Assert.Equal(["2"], response.Values("X-B"));
+            }
+        }
     }
 
     [Fact(DisplayName = "request-timeout 1s: a backend that never answers gets the client a 504 within 0.9-5 s")]
