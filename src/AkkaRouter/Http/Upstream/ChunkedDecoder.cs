@@ -50,11 +50,9 @@ public struct ChunkedDecoder
             {
                 case State.Size:
                 {
-                    var end = rest.IndexOf("\r\n"u8);
+                    var end = LineEnd(rest);
                     if (end < 0)
-                        return rest.Length > MaxLineLength + 1 ? Fail("chunk-size line too long") : ChunkStep.NeedMore;
-                    if (end > MaxLineLength)
-                        return Fail("chunk-size line too long");
+                        return end == Incomplete ? ChunkStep.NeedMore : Fail("chunk-size line too long");
                     var line = rest[..end];
                     var extension = line.IndexOfAny((byte)';', (byte)' ', (byte)'\t');
                     var digits = extension < 0 ? line : line[..extension];
@@ -93,11 +91,9 @@ public struct ChunkedDecoder
                 }
                 case State.Trailers:
                 {
-                    var end = rest.IndexOf("\r\n"u8);
+                    var end = LineEnd(rest);
                     if (end < 0)
-                        return rest.Length > MaxLineLength + 1 ? Fail("trailer line too long") : ChunkStep.NeedMore;
-                    if (end > MaxLineLength)
-                        return Fail("trailer line too long");
+                        return end == Incomplete ? ChunkStep.NeedMore : Fail("trailer line too long");
                     if (end == 0)
                     {
                         consumed += 2;
@@ -112,6 +108,18 @@ public struct ChunkedDecoder
                     return ChunkStep.Done;
             }
         }
+    }
+
+    private const int Incomplete = -1, TooLong = -2;
+
+    // Where the line at the start of `rest` ends (its CR), Incomplete while its CRLF has not arrived, or TooLong past
+    // MaxLineLength (a CR alone at the limit may still be followed by its LF).
+    private static int LineEnd(ReadOnlySpan<byte> rest)
+    {
+        var end = rest.IndexOf("\r\n"u8);
+        if (end < 0)
+            return rest.Length > MaxLineLength + 1 ? TooLong : Incomplete;
+        return end > MaxLineLength ? TooLong : end;
     }
 
     private ChunkStep Fail(string error)

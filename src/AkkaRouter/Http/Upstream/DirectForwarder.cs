@@ -102,7 +102,6 @@ public sealed class DirectForwarder : IDisposable
                     return Fail(context, ForwarderError.Request, e);
                 }
             }
-            connection.Uses++;
             connection.Start = connection.End = 0;
             var length = WriteHead(context, connection);
             // The sweep cuts the exchange of a client that went away (no registration per request: a client that leaves

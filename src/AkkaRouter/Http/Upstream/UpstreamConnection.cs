@@ -88,9 +88,6 @@ internal sealed class UpstreamConnection
     /// <summary>Where request heads are written; replaced by a larger array when a head does not fit.</summary>
     public byte[] HeadBuffer = new byte[4096];
 
-    /// <summary>Requests this connection carried, the current one included.</summary>
-    public int Uses;
-
     public int AbortReason => Volatile.Read(ref _abort);
 
     /// <summary>From now until <paramref name="milliseconds"/> from now the backend must send something.</summary>
