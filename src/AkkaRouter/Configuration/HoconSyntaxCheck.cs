@@ -12,7 +12,8 @@ namespace AkkaRouter.Configuration;
 /// And it loops forever on an unquoted character HOCON reserves (such as ! @ = :) directly inside a
 /// list, e.g. roles = [router!], and on any substitution inside a list that is not a plain path (${?X},
 /// ${ x}), so a node would hang at start: such a list element must be quoted, and an optional value
-/// substituted as the whole list.
+/// substituted as the whole list. It loops as well on an object inside a list with a member that is a bare
+/// object (e = [{ {} }], found by CI's fuzz run, 2026-12-06).
 /// </remarks>
 public static class HoconSyntaxCheck
 {
@@ -31,6 +32,9 @@ public static class HoconSyntaxCheck
         var lists = 0;
         // Reported only when the brackets balance: an unclosed '[' puts the rest of the file in the list.
         string? stall = null;
+        // Whether the object member being read has anything (a key) before a '{': a member that is a bare object inside
+        // a list (e = [{ {} }], e = [{a = 1, {}}]) is another input the parser never comes back from.
+        var keyed = false;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -39,9 +43,16 @@ public static class HoconSyntaxCheck
                 stall ??= $"line {line}: '{c}' in a list must be inside quotes";
             if (lists > 0 && IsIrregularSubstitution(text, i))
                 stall ??= $"line {line}: a substitution inside a list must be a plain path such as ${{a.b}} (no blanks, no ${{?...}}); substitute the whole list instead (roles = ${{?ROLES}})";
+            if (c == '{' && !keyed && lists > 0 && open.Count > 0 && open.Peek().Bracket == '{')
+                stall ??= $"line {line}: an object inside a list has a member with no key before its '{{'";
+            if (c is not (' ' or '\t' or '\r' or '\n' or '{' or ','))
+                keyed = true;
             switch (c)
             {
                 case '\n':
+                    // A newline ends a member that had its value (a = 1); after a bare key (a) the object may follow.
+                    if (inValue)
+                        keyed = false;
                     line++;
                     keyDots = 0;
                     inValue = false;
@@ -49,6 +60,7 @@ public static class HoconSyntaxCheck
                 case ',':
                     keyDots = 0;
                     inValue = false;
+                    keyed = false;
                     break;
                 case '=' or ':':
                     inValue = true;
@@ -78,6 +90,7 @@ public static class HoconSyntaxCheck
                     lists += c == '[' ? 1 : 0;
                     keyDots = 0;
                     inValue = false;
+                    keyed = false;
                     break;
                 case '}' or ']':
                     var expected = c == '}' ? '{' : '[';

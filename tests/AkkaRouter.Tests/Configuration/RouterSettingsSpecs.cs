@@ -307,6 +307,10 @@ public class HoconSyntaxCheckSpecs
     [InlineData("a {\n b = [1 }\n", "line 2: '}' closes the '[' opened on line 2")]
     [InlineData("a = \"unterminated\nb = 1", "line 1: unterminated string")]
     [InlineData("a = \"\"\"never closed", "line 1: unterminated \"\"\" string")]
+    [InlineData("e = [{ {} }]", "line 1: an object inside a list has a member with no key before its '{'")]
+    [InlineData("e = [{a = 1, {}}]", "line 1: an object inside a list has a member with no key before its '{'")]
+    [InlineData("e = [\n  {\n    a = 1\n    {}\n  }\n]", "line 4: an object inside a list has a member with no key before its '{'")]
+    [InlineData("e = [{a = {{}}}]", "line 1: an object inside a list has a member with no key before its '{'")]
     public void Reports_structural_mistakes(string hocon, string problem) =>
         Assert.Equal(problem, HoconSyntaxCheck.FindProblem(hocon));
 
@@ -314,6 +318,7 @@ public class HoconSyntaxCheckSpecs
     [InlineData("a { b = \"{[\" } # }\n// ]\nc = [1, 2]")]
     [InlineData("a = \"\"\"multi\n{ line\"\"\"\nb = \"esc \\\" {\"")]
     [InlineData("")]
+    [InlineData("routes = [ { path = \"^/a\", key = \"path:id\" }, { } ]\nx = [{a {b = 1}}, {a\n{b = 2}}]")]
     public void Accepts_sound_hocon(string hocon) => Assert.Null(HoconSyntaxCheck.FindProblem(hocon));
 
     // Found by hand-written hostile inputs beside the fuzzer (tests/AkkaRouter.Fuzz, target settings): each of these
