@@ -11,7 +11,7 @@
 #   BASE_EXE=/tmp/base/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # also an earlier build ("base")
 #   BASE_EXE=same BASE_ENV="DOTNET_GCgen0size=0x4000000" ...   # the same build with other runtime knobs as "base"
 #   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
-#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar
+#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached
 #   FRONTS="nginx floor floor-lean" ...   # floor-lean (YARP over a lean HTTP/1.1 client) runs only when named
 #   BACKENDS=1 tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # one backend behind every front: the floor's topology
 #
@@ -44,8 +44,11 @@
 #      costs on the edge's path, router/floor-direct the product's own cost over it;
 #   5b. starts the original deployment ("nginx+ar"): an nginx running the shipped
 #      docker/nginx/akkarouter.conf and akkarouter.lua (worker_processes auto), asking the router
-#      node over RESP (`RING.LOOKUP key 2`, pooled) for every request and proxying to the owner; its
-#      CPU per request counts nginx's processes and the router's;
+#      node over RESP (`RING.LOOKUP key 2`, pooled) once per path and ring (its lookup cache,
+#      rechecked every 100 ms with RING.SERVICES) and proxying to the owner; and
+#      "nginx+ar-uncached", the same with $akkarouter_cache_recheck_ms 0: a lookup per request, what
+#      a keyspace far larger than the cache costs. Their CPU per request counts nginx's processes
+#      and the router's;
 #   6. checks the bytes: 30 paths through each front must return exactly the response of the backend
 #      whose name the body carries (headers but Date and the default Connection: keep-alive, and
 #      body), every backend at least once (the floor: backend-1 each time); the router's choice, and
@@ -72,13 +75,13 @@ connections="${CONNECTIONS:-50}"
 
 require_tools nginx wrk curl redis-cli:redis-tools
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar}"
+read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached}"
 for front in "${fronts[@]}"; do
-  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar)" >&2; exit 2 ;; esac
+  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar|nginx+ar-uncached) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar nginx+ar-uncached)" >&2; exit 2 ;; esac
 done
 [ -n "${BASE_EXE:-}" ] && fronts+=(base)
 wants() { [[ " ${fronts[*]} " == *" $1 "* ]]; }
-if wants nginx+ar && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
+if { wants nginx+ar || wants nginx+ar-uncached; } && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libnginx-mod-http-lua lua-nginx-redis"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-lua lua-nginx-redis >/dev/null 2>&1 \
@@ -195,25 +198,40 @@ if wants nginx-200; then
 fi
 
 # --- 5b. the original deployment: the shipped nginx front asking the router over RESP -------------
-lua_port=none lua_procs=()
-if wants nginx+ar; then
-  lua_port="$(free_port)"
-  mkdir -p "$work/lua"
-  cp "$root/docker/nginx/akkarouter.lua" "$work/lua/"
+lua_port=none lua_procs=() uncached_port=none uncached_procs=()
+start_lua_front() {   # NAME RECHECK_MS (empty = as shipped): sets front_lua_port and front_lua_procs
+  local name="$1" recheck="$2" dir="$work/$1-lua" port pid child
+  port="$(free_port)"
+  mkdir -p "$dir"
+  cp "$root/docker/nginx/akkarouter.lua" "$dir/"
   # nginx's workers drop root for an unprivileged user: they must be able to read the lua module.
-  chmod a+rx "$work" "$work/lua"; chmod a+r "$work/lua/akkarouter.lua"
+  chmod a+rx "$work" "$dir"; chmod a+r "$dir/akkarouter.lua"
   # The three deployment-specific values, as the README says to adapt them (the tests replace the same).
-  sed -e "s|/etc/nginx/akkarouter/|$work/lua/|" -e "s|listen 80;|listen 127.0.0.1:$lua_port;|" \
-      -e "s|\"router-1:6380 router-2:6380\"|\"127.0.0.1:$router_resp\"|" "$root/docker/nginx/akkarouter.conf" >"$work/lua/akkarouter.conf"
-  for value in "$work/lua/" "listen 127.0.0.1:$lua_port;" "127.0.0.1:$router_resp"; do
-    grep -qF "$value" "$work/lua/akkarouter.conf" || { echo "$bench: docker/nginx/akkarouter.conf changed: could not set '$value'" >&2; exit 1; }
+  sed -e "s|/etc/nginx/akkarouter/|$dir/|" -e "s|listen 80;|listen 127.0.0.1:$port;|" \
+      -e "s|\"router-1:6380 router-2:6380\"|\"127.0.0.1:$router_resp\"|" "$root/docker/nginx/akkarouter.conf" >"$dir/akkarouter.conf"
+  for value in "$dir/" "listen 127.0.0.1:$port;" "127.0.0.1:$router_resp"; do
+    grep -qF "$value" "$dir/akkarouter.conf" || { echo "$bench: docker/nginx/akkarouter.conf changed: could not set '$value'" >&2; exit 1; }
   done
-  lua_pid="$(start_nginx nginx+ar auto "  include $work/lua/akkarouter.conf;" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
+  if [ -n "$recheck" ]; then
+    sed -i "s|set \$akkarouter_cache_recheck_ms [0-9]*;|set \$akkarouter_cache_recheck_ms $recheck;|" "$dir/akkarouter.conf"
+    grep -qF "set \$akkarouter_cache_recheck_ms $recheck;" "$dir/akkarouter.conf" \
+      || { echo "$bench: docker/nginx/akkarouter.conf changed: could not set \$akkarouter_cache_recheck_ms" >&2; exit 1; }
+  fi
+  pid="$(start_nginx "$name" auto "  include $dir/akkarouter.conf;" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;")"
-  pids+=("$lua_pid")
-  wait_for 10 "nginx+ar on $lua_port" curl -sf "http://127.0.0.1:$lua_port/documents/1" || { cat "$work/nginx+ar/logs/error.log" >&2; exit 1; }
-  lua_procs=("$lua_pid")
-  while IFS= read -r child; do lua_procs+=("$child"); done < <(pgrep -P "$lua_pid")
+  pids+=("$pid")
+  wait_for 10 "$name on $port" curl -sf "http://127.0.0.1:$port/documents/1" || { cat "$work/$name/logs/error.log" >&2; exit 1; }
+  front_lua_port="$port"
+  front_lua_procs=("$pid")
+  while IFS= read -r child; do front_lua_procs+=("$child"); done < <(pgrep -P "$pid")
+}
+if wants nginx+ar; then
+  start_lua_front nginx+ar ""
+  lua_port="$front_lua_port" lua_procs=("${front_lua_procs[@]}")
+fi
+if wants nginx+ar-uncached; then
+  start_lua_front nginx+ar-uncached 0
+  uncached_port="$front_lua_port" uncached_procs=("${front_lua_procs[@]}")
 fi
 
 # --- 6. the same bytes ----------------------------------------------------------------------------
@@ -222,11 +240,11 @@ check_bytes() {   # NAME PORT
   local name="$1" port="$2" i response body n direct owner seen=""
   for i in $(seq 1 30); do
     response="$(curl -si "http://127.0.0.1:$port/documents/$i" | normalize)"
-    if [ "$name" = nginx+ar ]; then
+    if [ "$name" = nginx+ar ] || [ "$name" = nginx+ar-uncached ]; then
       # The shipped front adds X-AkkaRouter-Owner and X-AkkaRouter-Upstream: both must name the owner, then go.
       owner="$(echo "$response" | sed -n 's/^X-AkkaRouter-Owner: //p')"
       [ "$owner" = "$(echo "$response" | sed -n 's/^X-AkkaRouter-Upstream: //p')" ] && [ -n "$owner" ] \
-        || { echo "$bench: nginx+ar's owner and upstream headers differ for /documents/$i: $response" >&2; exit 1; }
+        || { echo "$bench: $name's owner and upstream headers differ for /documents/$i: $response" >&2; exit 1; }
       response="$(echo "$response" | grep -v -e '^X-AkkaRouter-Owner: ' -e '^X-AkkaRouter-Upstream: ')"
     fi
     body="$(curl -s "http://127.0.0.1:$port/documents/$i")"
@@ -241,9 +259,9 @@ check_bytes() {   # NAME PORT
     if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = floor-direct ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
       echo "$bench: $name answered /documents/$i as backend-$n, not as its fixed backend-1" >&2; exit 1
     fi
-    if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ]; then
+    if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ] || [ "$name" = nginx+ar-uncached ]; then
       local resp_var="${name}_resp"
-      [ "$name" = nginx+ar ] && resp_var=router_resp
+      [[ "$name" == nginx+ar* ]] && resp_var=router_resp
       owner="$(redis-cli -p "${!resp_var}" --raw GET "/documents/$i")"
       if [ "$owner" != "127.0.0.1:${backend_ports[$((n - 1))]}" ]; then
         echo "$bench: the router sent /documents/$i to backend-$n, but RESP GET answers $owner" >&2; exit 1
@@ -257,12 +275,12 @@ check_bytes() {   # NAME PORT
   done
   echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
-declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port")
-declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid")
+declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port")
+declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid" [nginx+ar-uncached]="${uncached_procs[*]} $router_pid")
 if [ -n "${BASE_EXE:-}" ]; then front_port[base]="$base_port"; front_pids[base]="$base_pid"; fi
 for front in "${fronts[@]}"; do check_bytes "$front" "${front_port[$front]}"; done
 
-echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port; nginx+ar-uncached port $uncached_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
 echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 7. rotating rounds ---------------------------------------------------------------------------
@@ -283,4 +301,4 @@ done
 
 echo
 print_medians "${fronts[*]}" "router,nginx,router/nginx" "kestrel-200,nginx,kestrel-200/nginx_(Kestrel_answering:_nothing_forwarded)" "kestrel-200,nginx-200,kestrel-200/nginx-200_(answering_alone)" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" "floor-direct,nginx,floor-direct/nginx_(the_edge_forwarder_alone)" "floor-direct,floor,floor-direct/floor_(direct_forwarder_vs_YARP)" "router,floor-direct,router/floor-direct_(product_over_its_forwarder)" "floor-lean,nginx,floor-lean/nginx_(platform_with_a_lean_outbound_client)" "floor-lean,floor,floor-lean/floor_(lean_client_vs_SocketsHttpHandler)" \
-  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}
+  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" "nginx+ar-uncached,nginx,nginx+ar-uncached/nginx_(original_deployment:_a_lookup_per_request)" "nginx+ar,nginx+ar-uncached,nginx+ar/nginx+ar-uncached_(the_lookup_cache)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}

@@ -74,20 +74,135 @@ public class NginxFrontSpecs
             var connections = probe.InfoField("stats", "total_connections_received") - connectionsBefore;
             Assert.True(connections <= 8, $"nginx opened {connections} RESP connections for 201 lookups; set_keepalive should reuse them");
 
-            // Router gone: nginx says so, briefly and in plain text, instead of guessing an owner.
+            // Router gone: nginx says so, briefly and in plain text, instead of guessing an owner. A cached
+            // answer may still serve the path until the next recheck (100 ms) finds no router and empties
+            // the cache; a path never asked for is never guessed.
             router.Terminate();
             await router.WaitForExit(Deadline);
-            using var down = await http.GetAsync("/documents/doc-1");
-            var body = await down.Content.ReadAsStringAsync();
-            Assert.True(down.StatusCode == HttpStatusCode.BadGateway, $"expected 502, got {(int)down.StatusCode} '{body}'");
-            Assert.Equal("text/plain", down.Content.Headers.ContentType?.MediaType);
-            Assert.Equal($"akkarouter: router unavailable (127.0.0.1:{respPort}: connection refused)\n", body);
+            using (var never = await http.GetAsync("/documents/never-asked"))
+                Assert.Equal(HttpStatusCode.BadGateway, never.StatusCode);
+            HttpResponseMessage? down = null;
+            await Eventually.True(() =>
+            {
+                down?.Dispose();
+                down = http.GetAsync("/documents/doc-1").GetAwaiter().GetResult();
+                return down.StatusCode == HttpStatusCode.BadGateway;
+            }, TimeSpan.FromSeconds(5), "nginx answering 502 once its cache is emptied");
+            using (down)
+            {
+                var body = await down!.Content.ReadAsStringAsync();
+                Assert.Equal("text/plain", down.Content.Headers.ContentType?.MediaType);
+                Assert.Equal($"akkarouter: router unavailable (127.0.0.1:{respPort}: connection refused)\n", body);
+            }
         }
         finally
         {
             foreach (var app in backends)
                 await app.DisposeAsync();
         }
+    }
+
+    [Fact(DisplayName = "nginx asks the router once per path while the ring stands (RING.SERVICES rechecks its checksums), and sends every path to its new owner soon after a drain changes the ring")]
+    public async Task Nginx_caches_answers_until_the_ring_changes()
+    {
+        RequireNginx();
+        var backends = new List<WebApplication>();
+        try
+        {
+            var names = new Dictionary<string, string>();
+            for (var i = 1; i <= 3; i++)
+            {
+                var app = DemoService.Create($"backend-{i}", 0);
+                backends.Add(app);
+                await app.StartAsync();
+                names[new Uri(app.Urls.Single()).Authority] = $"backend-{i}";
+            }
+            await using var router = RouterNode.WithStaticBackends(names.Keys);
+            var respPort = await RouterNode.RespPort(router, Deadline);
+            var cmdPort = await RouterNode.CmdPort(router, Deadline);
+            using var probe = new RespProbe(respPort);
+            await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+
+            await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
+            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            var paths = Enumerable.Range(0, 100).Select(i => $"/documents/cached-{i}").ToList();
+
+            async Task<Dictionary<string, string>> OwnersThroughNginx()
+            {
+                var owners = new ConcurrentDictionary<string, string>();
+                await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (path, ct) =>
+                {
+                    using var response = await http.GetAsync(path, ct);
+                    var body = await response.Content.ReadAsStringAsync(ct);
+                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} '{body}'");
+                    var owner = response.Headers.GetValues("X-AkkaRouter-Owner").Single();
+                    Assert.Equal($"{names[owner]} GET {path}\n", body);
+                    owners[path] = owner;
+                });
+                return new Dictionary<string, string>(owners);
+            }
+
+            Dictionary<string, string> RouterOwners() => paths.ToDictionary(p => p, p => probe.Call("GET", p));
+
+            // The first pass asks for every path; three more ask for none of them again. Commands counted by the
+            // router: the probe's own INFO calls (2 per count) and the front's rechecks are all that may remain.
+            var before = await OwnersThroughNginx();
+            Assert.Equal(RouterOwners(), before);
+            var lookups = probe.InfoField("stats", "total_commands_processed");
+            for (var pass = 0; pass < 3; pass++)
+                Assert.Equal(before, await OwnersThroughNginx());
+            var commands = probe.InfoField("stats", "total_commands_processed") - lookups;
+            Assert.True(commands < 60, $"300 cached requests made {commands} router commands; the cache should answer them (uncached: 300 or more)");
+
+            // Draining the owner of the first path changes the ring: within a recheck interval or so every
+            // path's requests go to the router's new owner, and none to the drained backend.
+            var drained = before[paths[0]];
+            using (var palette = new RespProbe(cmdPort))
+                palette.Call("ring", "drain", "-b", drained);
+            await Eventually.True(() => probe.Call("GET", paths[0]) != drained, Deadline, "the router moving the drained backend's keys");
+            var routerAfter = RouterOwners();
+            Assert.DoesNotContain(drained, routerAfter.Values);
+            Dictionary<string, string>? through = null;
+            await Eventually.True(() =>
+            {
+                through = OwnersThroughNginx().GetAwaiter().GetResult();
+                return through.All(p => routerAfter[p.Key] == p.Value);
+            }, TimeSpan.FromSeconds(5), "nginx sending every path to the owner the router names after the drain");
+            Assert.True(before.Count(p => p.Value != routerAfter[p.Key]) > 0, "the drain moved keys");
+        }
+        finally
+        {
+            foreach (var app in backends)
+                await app.DisposeAsync();
+        }
+    }
+
+    [Fact(DisplayName = "$akkarouter_cache_recheck_ms 0 asks the router for every request; a value that is not milliseconds answers 500 naming the variable")]
+    public async Task Nginx_without_a_cache_asks_per_request_and_refuses_a_bad_recheck_value()
+    {
+        RequireNginx();
+        await using var service = DemoService.Create("backend-only", 0);
+        await service.StartAsync();
+        await using var router = RouterNode.WithStaticBackends([new Uri(service.Urls.First()).Authority]);
+        var respPort = await RouterNode.RespPort(router, Deadline);
+        using var probe = new RespProbe(respPort);
+        await Eventually.True(() => probe.Call("DBSIZE") == "1", Deadline, "the router's ring holds the backend");
+
+        await using (var uncached = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline, cacheRecheckMs: "0"))
+        {
+            using var http = new HttpClient { BaseAddress = uncached.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            var before = probe.InfoField("stats", "total_commands_processed");
+            for (var i = 0; i < 20; i++)
+                Assert.Equal("backend-only GET /documents/same\n", await http.GetStringAsync("/documents/same"));
+            var commands = probe.InfoField("stats", "total_commands_processed") - before;
+            Assert.True(commands >= 20, $"20 uncached requests made {commands} router commands (one lookup each expected)");
+        }
+
+        await using var misconfigured = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline, cacheRecheckMs: "soon");
+        using var client = new HttpClient { BaseAddress = misconfigured.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await client.GetAsync("/documents/same");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("akkarouter: bad $akkarouter_cache_recheck_ms 'soon' (want milliseconds, 0 = no cache)\n", await response.Content.ReadAsStringAsync());
     }
 
     [Fact(DisplayName = "With $akkarouter_service set, nginx sends each path to the owner on that service's ring (RING.GET images), never to a default-service backend")]

@@ -62,7 +62,8 @@ public sealed class NginxProcess : IAsyncDisposable
 
     /// <summary>Starts nginx on a free port of 127.0.0.1 with the shipped front asking <paramref name="routers"/> (host:port, in order).</summary>
     /// <param name="service">The service the front asks for ($akkarouter_service); empty = the default service.</param>
-    public static async Task<NginxProcess> Start(IEnumerable<string> routers, TimeSpan timeout, string service = "")
+    /// <param name="cacheRecheckMs">$akkarouter_cache_recheck_ms as written in the front; null keeps the shipped value.</param>
+    public static async Task<NginxProcess> Start(IEnumerable<string> routers, TimeSpan timeout, string service = "", string? cacheRecheckMs = null)
     {
         var list = routers.ToList();
         // nginx cannot report a port it picked, so the test picks one; another socket may take it before nginx
@@ -71,7 +72,7 @@ public sealed class NginxProcess : IAsyncDisposable
         {
             try
             {
-                return await StartOn(FreePort(), list, timeout, service);
+                return await StartOn(FreePort(), list, timeout, service, cacheRecheckMs);
             }
             catch (PortTakenException) when (attempt < PortAttempts)
             {
@@ -79,7 +80,7 @@ public sealed class NginxProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<NginxProcess> StartOn(int port, IReadOnlyList<string> routers, TimeSpan timeout, string service)
+    private static async Task<NginxProcess> StartOn(int port, IReadOnlyList<string> routers, TimeSpan timeout, string service, string? cacheRecheckMs)
     {
         var nginx = FindNginx() ?? throw new InvalidOperationException(MissingPrerequisite());
         var directory = Path.Combine(Path.GetTempPath(), $"akkarouter-nginx-{Guid.NewGuid():N}");
@@ -94,6 +95,8 @@ public sealed class NginxProcess : IAsyncDisposable
             front = Substitute(front, "listen 80;", $"listen 127.0.0.1:{port};");
             front = Substitute(front, "\"router-1:6380 router-2:6380\"", $"\"{string.Join(' ', routers)}\"");
             front = Substitute(front, "set $akkarouter_service \"\";", $"set $akkarouter_service \"{service}\";");
+            if (cacheRecheckMs is not null)
+                front = Substitute(front, "set $akkarouter_cache_recheck_ms 100;", $"set $akkarouter_cache_recheck_ms \"{cacheRecheckMs}\";");
             File.WriteAllText(Path.Combine(lua, "akkarouter.conf"), front);
 
             var conf = Path.Combine(directory, "nginx.conf");

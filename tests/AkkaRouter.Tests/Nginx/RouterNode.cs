@@ -31,6 +31,16 @@ public static partial class RouterNode
         return int.Parse(RespListening().Match(node.Output).Groups[1].Value);
     }
 
+    /// <summary>The command palette's port the node logged once it listens.</summary>
+    public static async Task<int> CmdPort(NodeProcess node, TimeSpan timeout)
+    {
+        await node.WaitForOutput("Command palette listening on", timeout);
+        return int.Parse(CmdListening().Match(node.Output).Groups[1].Value);
+    }
+
+    [GeneratedRegex(@"Command palette listening on [^\s:]+:(\d+)")]
+    private static partial Regex CmdListening();
+
     [GeneratedRegex(@"RESP lookups listening on [^\s:]+:(\d+)")]
     private static partial Regex RespListening();
 }
