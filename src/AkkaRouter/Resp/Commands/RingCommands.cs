@@ -20,6 +20,11 @@ internal sealed class RingCommands(RingView ring)
 
     private const int MaxLookupCount = 1024;
 
+    // RING.LOOKUP's preference list, reused by every lookup on the thread (the handler is shared by all connections;
+    // Lookup fills and writes it without awaiting), so the lookup nginx's front sends for a path allocates nothing.
+    // Grown to the largest count asked for on the thread.
+    [ThreadStatic] private static Backend?[]? t_preference;
+
     /// <summary>Answers GET; returns whether the ring had an owner.</summary>
     public bool Get(ReadOnlySpan<byte> key, RespWriter writer)
     {
@@ -114,11 +119,17 @@ internal sealed class RingCommands(RingView ring)
             writer.Raw(RespErrors.NoBackends);
             return;
         }
-        Span<Backend?> list = new Backend?[Math.Min((int)count, snapshot.Count)];
+        var wanted = Math.Min((int)count, snapshot.Count);
+        var scratch = t_preference;
+        if (scratch is null || scratch.Length < wanted)
+            t_preference = scratch = new Backend?[Math.Max(wanted, Math.Max(4, (scratch?.Length ?? 0) * 2))];
+        var list = scratch.AsSpan(0, wanted);
         var found = snapshot.PreferenceList(command[1], list);
         writer.ArrayHeader(found);
         for (var i = 0; i < found; i++)
             writer.BulkString(list[i]!.EndpointUtf8.Span);
+        // The scratch list outlives the snapshot: it must not keep departed backends alive.
+        list[..found].Clear();
     }
 
     /// <summary>
