@@ -7,7 +7,7 @@
 -- the access phase, so it never blocks the worker: cosockets are non-blocking.
 --
 -- Answers are cached per worker, keyed by path, for as long as the ring they came from is the ring
--- the routers have: every $akkarouter_cache_recheck_ms (default 100) one request asks the first
+-- the routers have: every $akkarouter_cache_recheck_ms (100 as shipped) one request asks the first
 -- router that answers for RING.SERVICES, whose checksums are equal on every router with the same
 -- ring and change with any change that can change an answer (members, states, weights, placement
 -- configuration). A changed checksum, or no router answering, empties the cache. So a cached answer
@@ -141,7 +141,6 @@ end
 --                 not stored after it
 local caches = {}
 
-local DEFAULT_RECHECK_MS = 100
 local DEFAULT_CACHE_SIZE = 10000
 
 -- $akkarouter_cache_recheck_ms as seconds; nil when caching is off (0, or the variable is not
@@ -161,18 +160,23 @@ local function recheck_interval()
     return ms / 1000
 end
 
+-- The cache of a router list, made by its first request, which reads $akkarouter_cache_recheck_ms
+-- and $akkarouter_cache_size for it (once: they are per router list, not per request). Returns
+-- nil, error for a bad recheck value (every request of that list then answers 500).
 local function cache_for(routers)
     local cache = caches[routers]
     if cache then
-        return cache
+        return cache, cache.error
     end
+    local interval, bad = recheck_interval()
     local size = tonumber(ngx.var.akkarouter_cache_size or "") or DEFAULT_CACHE_SIZE
     if size < 1 then
         size = DEFAULT_CACHE_SIZE
     end
-    cache = { lru = {}, size = size, token = nil, router = nil, generation = 0, checked_at = 0 }
+    cache = { lru = {}, size = size, token = nil, router = nil, generation = 0, checked_at = 0,
+              interval = interval or nil, error = bad }
     caches[routers] = cache
-    return cache
+    return cache, bad
 end
 
 local function forget(cache, token, router)
@@ -242,13 +246,13 @@ function _M.lookup(routers)
     local key = ngx.var.uri
     local service = ngx.var.akkarouter_service or ""
 
-    local interval, bad = recheck_interval()
-    if interval == false then
+    local cache, bad = cache_for(routers)
+    if bad then
         return fail(500, bad)
     end
-    local cache, lru, generation
+    local interval = cache.interval
+    local lru, generation
     if interval then
-        cache = cache_for(routers)
         local now = ngx.now()
         if now - cache.checked_at >= interval then
             -- Marked first: requests arriving while this one waits for the router use the cache
