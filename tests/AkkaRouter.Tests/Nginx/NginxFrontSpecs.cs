@@ -24,81 +24,65 @@ public class NginxFrontSpecs
     public async Task Nginx_proxies_to_the_owner_and_reports_a_dead_router()
     {
         RequireNginx();
-        var backends = new List<WebApplication>();
-        try
+        // Three real HTTP backends that answer "<name> <method> <path><query>".
+        await using var backends = await DemoBackends.Start(3);
+        var names = backends.Names;
+        await using var router = RouterNode.WithStaticBackends(names.Keys);
+        var respPort = await RouterNode.RespPort(router, Deadline);
+        using var probe = new RespProbe(respPort);
+        await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+
+        await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var connectionsBefore = probe.InfoField("stats", "total_connections_received");
+
+        // 200 different paths, 8 at a time, each compared with the router's own answer.
+        var expected = Enumerable.Range(0, 200).Select(i => $"/documents/doc-{i}")
+            .ToDictionary(path => path, path => probe.Call("GET", path));
+        var served = new ConcurrentDictionary<string, (HttpStatusCode Status, string Body, string? Owner)>();
+        await Parallel.ForEachAsync(expected.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (path, ct) =>
         {
-            // Three real HTTP backends that answer "<name> <method> <path><query>".
-            var names = new Dictionary<string, string>();
-            for (var i = 1; i <= 3; i++)
-            {
-                var app = DemoService.Create($"backend-{i}", 0);
-                backends.Add(app);
-                await app.StartAsync();
-                names[new Uri(app.Urls.Single()).Authority] = $"backend-{i}";
-            }
+            using var response = await http.GetAsync(path, ct);
+            var owner = response.Headers.TryGetValues("X-AkkaRouter-Owner", out var values) ? values.Single() : null;
+            served[path] = (response.StatusCode, await response.Content.ReadAsStringAsync(ct), owner);
+        });
 
-            await using var router = RouterNode.WithStaticBackends(names.Keys);
-            var respPort = await RouterNode.RespPort(router, Deadline);
-            using var probe = new RespProbe(respPort);
-            await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+        var wrong = expected
+            .Where(e => served[e.Key] is var s && (s.Status != HttpStatusCode.OK || s.Body != $"{names[e.Value]} GET {e.Key}\n" || s.Owner != e.Value))
+            .Select(e => $"{e.Key}: RESP GET says {e.Value} ({names.GetValueOrDefault(e.Value, "?")}), nginx gave {(int)served[e.Key].Status} owner={served[e.Key].Owner} '{served[e.Key].Body.Trim()}'")
+            .ToList();
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of 200 requests went astray:\n{string.Join('\n', wrong.Take(10))}\n{nginx.Diagnostics()}");
+        Assert.True(expected.Values.Distinct().Count() == 3, "200 keys should spread over all 3 backends");
 
-            await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
-            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-            var connectionsBefore = probe.InfoField("stats", "total_connections_received");
+        // The whole path is the key: a query string changes nothing about placement, and the
+        // request reaches the backend unchanged.
+        var withQuery = await http.GetStringAsync("/documents/doc-7?x=1&y=%2F");
+        Assert.Equal($"{names[expected["/documents/doc-7"]]} GET /documents/doc-7?x=1&y=%2F\n", withQuery);
 
-            // 200 different paths, 8 at a time, each compared with the router's own answer.
-            var expected = Enumerable.Range(0, 200).Select(i => $"/documents/doc-{i}")
-                .ToDictionary(path => path, path => probe.Call("GET", path));
-            var served = new ConcurrentDictionary<string, (HttpStatusCode Status, string Body, string? Owner)>();
-            await Parallel.ForEachAsync(expected.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (path, ct) =>
-            {
-                using var response = await http.GetAsync(path, ct);
-                var owner = response.Headers.TryGetValues("X-AkkaRouter-Owner", out var values) ? values.Single() : null;
-                served[path] = (response.StatusCode, await response.Content.ReadAsStringAsync(ct), owner);
-            });
+        // lua-resty-redis's keepalive pool: one nginx worker, at most 8 requests in flight, so a
+        // handful of RESP connections serve all 201 lookups (without the pool: 201 connections).
+        var connections = probe.InfoField("stats", "total_connections_received") - connectionsBefore;
+        Assert.True(connections <= 8, $"nginx opened {connections} RESP connections for 201 lookups; set_keepalive should reuse them");
 
-            var wrong = expected
-                .Where(e => served[e.Key] is var s && (s.Status != HttpStatusCode.OK || s.Body != $"{names[e.Value]} GET {e.Key}\n" || s.Owner != e.Value))
-                .Select(e => $"{e.Key}: RESP GET says {e.Value} ({names.GetValueOrDefault(e.Value, "?")}), nginx gave {(int)served[e.Key].Status} owner={served[e.Key].Owner} '{served[e.Key].Body.Trim()}'")
-                .ToList();
-            Assert.True(wrong.Count == 0, $"{wrong.Count} of 200 requests went astray:\n{string.Join('\n', wrong.Take(10))}\n{nginx.Diagnostics()}");
-            Assert.True(expected.Values.Distinct().Count() == 3, "200 keys should spread over all 3 backends");
-
-            // The whole path is the key: a query string changes nothing about placement, and the
-            // request reaches the backend unchanged.
-            var withQuery = await http.GetStringAsync("/documents/doc-7?x=1&y=%2F");
-            Assert.Equal($"{names[expected["/documents/doc-7"]]} GET /documents/doc-7?x=1&y=%2F\n", withQuery);
-
-            // lua-resty-redis's keepalive pool: one nginx worker, at most 8 requests in flight, so a
-            // handful of RESP connections serve all 201 lookups (without the pool: 201 connections).
-            var connections = probe.InfoField("stats", "total_connections_received") - connectionsBefore;
-            Assert.True(connections <= 8, $"nginx opened {connections} RESP connections for 201 lookups; set_keepalive should reuse them");
-
-            // Router gone: nginx says so, briefly and in plain text, instead of guessing an owner. A cached
-            // answer may still serve the path until the next recheck (100 ms) finds no router and empties
-            // the cache; a path never asked for is never guessed.
-            router.Terminate();
-            await router.WaitForExit(Deadline);
-            using (var never = await http.GetAsync("/documents/never-asked"))
-                Assert.Equal(HttpStatusCode.BadGateway, never.StatusCode);
-            HttpResponseMessage? down = null;
-            await Eventually.True(() =>
-            {
-                down?.Dispose();
-                down = http.GetAsync("/documents/doc-1").GetAwaiter().GetResult();
-                return down.StatusCode == HttpStatusCode.BadGateway;
-            }, TimeSpan.FromSeconds(5), "nginx answering 502 once its cache is emptied");
-            using (down)
-            {
-                var body = await down!.Content.ReadAsStringAsync();
-                Assert.Equal("text/plain", down.Content.Headers.ContentType?.MediaType);
-                Assert.Equal($"akkarouter: router unavailable (127.0.0.1:{respPort}: connection refused)\n", body);
-            }
-        }
-        finally
+        // Router gone: nginx says so, briefly and in plain text, instead of guessing an owner. A cached
+        // answer may still serve the path until the next recheck (100 ms) finds no router and empties
+        // the cache; a path never asked for is never guessed.
+        router.Terminate();
+        await router.WaitForExit(Deadline);
+        using (var never = await http.GetAsync("/documents/never-asked"))
+            Assert.Equal(HttpStatusCode.BadGateway, never.StatusCode);
+        HttpResponseMessage? down = null;
+        await Eventually.True(() =>
         {
-            foreach (var app in backends)
-                await app.DisposeAsync();
+            down?.Dispose();
+            down = http.GetAsync("/documents/doc-1").GetAwaiter().GetResult();
+            return down.StatusCode == HttpStatusCode.BadGateway;
+        }, TimeSpan.FromSeconds(5), "nginx answering 502 once its cache is emptied");
+        using (down)
+        {
+            var body = await down!.Content.ReadAsStringAsync();
+            Assert.Equal("text/plain", down.Content.Headers.ContentType?.MediaType);
+            Assert.Equal($"akkarouter: router unavailable (127.0.0.1:{respPort}: connection refused)\n", body);
         }
     }
 
@@ -106,75 +90,60 @@ public class NginxFrontSpecs
     public async Task Nginx_caches_answers_until_the_ring_changes()
     {
         RequireNginx();
-        var backends = new List<WebApplication>();
-        try
+        await using var backends = await DemoBackends.Start(3);
+        var names = backends.Names;
+        await using var router = RouterNode.WithStaticBackends(names.Keys);
+        var respPort = await RouterNode.RespPort(router, Deadline);
+        var cmdPort = await RouterNode.CmdPort(router, Deadline);
+        using var probe = new RespProbe(respPort);
+        await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+
+        await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var paths = Enumerable.Range(0, 100).Select(i => $"/documents/cached-{i}").ToList();
+
+        async Task<Dictionary<string, string>> OwnersThroughNginx()
         {
-            var names = new Dictionary<string, string>();
-            for (var i = 1; i <= 3; i++)
+            var owners = new ConcurrentDictionary<string, string>();
+            await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (path, ct) =>
             {
-                var app = DemoService.Create($"backend-{i}", 0);
-                backends.Add(app);
-                await app.StartAsync();
-                names[new Uri(app.Urls.Single()).Authority] = $"backend-{i}";
-            }
-            await using var router = RouterNode.WithStaticBackends(names.Keys);
-            var respPort = await RouterNode.RespPort(router, Deadline);
-            var cmdPort = await RouterNode.CmdPort(router, Deadline);
-            using var probe = new RespProbe(respPort);
-            await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
-
-            await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
-            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-            var paths = Enumerable.Range(0, 100).Select(i => $"/documents/cached-{i}").ToList();
-
-            async Task<Dictionary<string, string>> OwnersThroughNginx()
-            {
-                var owners = new ConcurrentDictionary<string, string>();
-                await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (path, ct) =>
-                {
-                    using var response = await http.GetAsync(path, ct);
-                    var body = await response.Content.ReadAsStringAsync(ct);
-                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} '{body}'");
-                    var owner = response.Headers.GetValues("X-AkkaRouter-Owner").Single();
-                    Assert.Equal($"{names[owner]} GET {path}\n", body);
-                    owners[path] = owner;
-                });
-                return new Dictionary<string, string>(owners);
-            }
-
-            Dictionary<string, string> RouterOwners() => paths.ToDictionary(p => p, p => probe.Call("GET", p));
-
-            // The first pass asks for every path; three more ask for none of them again. Commands counted by the
-            // router: the probe's own INFO calls (2 per count) and the front's rechecks are all that may remain.
-            var before = await OwnersThroughNginx();
-            Assert.Equal(RouterOwners(), before);
-            var lookups = probe.InfoField("stats", "total_commands_processed");
-            for (var pass = 0; pass < 3; pass++)
-                Assert.Equal(before, await OwnersThroughNginx());
-            var commands = probe.InfoField("stats", "total_commands_processed") - lookups;
-            Assert.True(commands < 60, $"300 cached requests made {commands} router commands; the cache should answer them (uncached: 300 or more)");
-
-            // Draining the owner of the first path changes the ring: within a recheck interval or so every
-            // path's requests go to the router's new owner, and none to the drained backend.
-            var drained = before[paths[0]];
-            using (var palette = new RespProbe(cmdPort))
-                palette.Call("ring", "drain", "-b", drained);
-            await Eventually.True(() => probe.Call("GET", paths[0]) != drained, Deadline, "the router moving the drained backend's keys");
-            var routerAfter = RouterOwners();
-            Assert.DoesNotContain(drained, routerAfter.Values);
-            Dictionary<string, string>? through = null;
-            await Eventually.True(() =>
-            {
-                through = OwnersThroughNginx().GetAwaiter().GetResult();
-                return through.All(p => routerAfter[p.Key] == p.Value);
-            }, TimeSpan.FromSeconds(5), "nginx sending every path to the owner the router names after the drain");
-            Assert.True(before.Count(p => p.Value != routerAfter[p.Key]) > 0, "the drain moved keys");
+                using var response = await http.GetAsync(path, ct);
+                var body = await response.Content.ReadAsStringAsync(ct);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} '{body}'");
+                var owner = response.Headers.GetValues("X-AkkaRouter-Owner").Single();
+                Assert.Equal($"{names[owner]} GET {path}\n", body);
+                owners[path] = owner;
+            });
+            return new Dictionary<string, string>(owners);
         }
-        finally
+
+        Dictionary<string, string> RouterOwners() => paths.ToDictionary(p => p, p => probe.Call("GET", p));
+
+        // The first pass asks for every path; three more ask for none of them again. Commands counted by the
+        // router: the probe's own INFO calls (2 per count) and the front's rechecks are all that may remain.
+        var before = await OwnersThroughNginx();
+        Assert.Equal(RouterOwners(), before);
+        var lookups = probe.InfoField("stats", "total_commands_processed");
+        for (var pass = 0; pass < 3; pass++)
+            Assert.Equal(before, await OwnersThroughNginx());
+        var commands = probe.InfoField("stats", "total_commands_processed") - lookups;
+        Assert.True(commands < 60, $"300 cached requests made {commands} router commands; the cache should answer them (uncached: 300 or more)");
+
+        // Draining the owner of the first path changes the ring: within a recheck interval or so every
+        // path's requests go to the router's new owner, and none to the drained backend.
+        var drained = before[paths[0]];
+        using (var palette = new RespProbe(cmdPort))
+            palette.Call("ring", "drain", "-b", drained);
+        await Eventually.True(() => probe.Call("GET", paths[0]) != drained, Deadline, "the router moving the drained backend's keys");
+        var routerAfter = RouterOwners();
+        Assert.DoesNotContain(drained, routerAfter.Values);
+        Dictionary<string, string>? through = null;
+        await Eventually.True(() =>
         {
-            foreach (var app in backends)
-                await app.DisposeAsync();
-        }
+            through = OwnersThroughNginx().GetAwaiter().GetResult();
+            return through.All(p => routerAfter[p.Key] == p.Value);
+        }, TimeSpan.FromSeconds(5), "nginx sending every path to the owner the router names after the drain");
+        Assert.True(before.Count(p => p.Value != routerAfter[p.Key]) > 0, "the drain moved keys");
     }
 
     [Fact(DisplayName = "$akkarouter_cache_recheck_ms 0 asks the router for every request; a value that is not milliseconds answers 500 naming the variable")]
