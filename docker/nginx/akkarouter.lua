@@ -173,8 +173,11 @@ local function cache_for(routers)
     if size < 1 then
         size = DEFAULT_CACHE_SIZE
     end
+    if interval == false then
+        interval = nil
+    end
     cache = { lru = {}, size = size, token = nil, router = nil, generation = 0, checked_at = 0,
-              interval = interval or nil, error = bad }
+              interval = interval, error = bad }
     caches[routers] = cache
     return cache, bad
 end

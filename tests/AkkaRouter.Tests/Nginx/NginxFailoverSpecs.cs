@@ -34,8 +34,7 @@ public class NginxFailoverSpecs
 
             await using var router = RouterNode.WithStaticBackends([.. names.Keys, dead]);
             var respPort = await RouterNode.RespPort(router, Deadline);
-            using var probe = new RespProbe(respPort);
-            await Eventually.True(() => probe.Call("DBSIZE") == "4", Deadline, "the router's ring holds the 3 backends and the dead one");
+            using var probe = await RespProbe.WhenOwners(respPort, 4, Deadline);
 
             await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
             using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -92,8 +91,7 @@ public class NginxFailoverSpecs
 
         await using var router = RouterNode.WithStaticBackends([.. names.Keys, abrupt.Endpoint]);
         var respPort = await RouterNode.RespPort(router, Deadline);
-        using var probe = new RespProbe(respPort);
-        await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 backends");
+        using var probe = await RespProbe.WhenOwners(respPort, 3, Deadline);
 
         await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
         using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };

@@ -29,8 +29,7 @@ public class NginxFrontSpecs
         var names = backends.Names;
         await using var router = RouterNode.WithStaticBackends(names.Keys);
         var respPort = await RouterNode.RespPort(router, Deadline);
-        using var probe = new RespProbe(respPort);
-        await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+        using var probe = await RespProbe.WhenOwners(respPort, 3, Deadline);
 
         await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
         using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -95,8 +94,7 @@ public class NginxFrontSpecs
         await using var router = RouterNode.WithStaticBackends(names.Keys);
         var respPort = await RouterNode.RespPort(router, Deadline);
         var cmdPort = await RouterNode.CmdPort(router, Deadline);
-        using var probe = new RespProbe(respPort);
-        await Eventually.True(() => probe.Call("DBSIZE") == "3", Deadline, "the router's ring holds the 3 static backends");
+        using var probe = await RespProbe.WhenOwners(respPort, 3, Deadline);
 
         await using var nginx = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline);
         using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
@@ -154,8 +152,7 @@ public class NginxFrontSpecs
         await service.StartAsync();
         await using var router = RouterNode.WithStaticBackends([new Uri(service.Urls.First()).Authority]);
         var respPort = await RouterNode.RespPort(router, Deadline);
-        using var probe = new RespProbe(respPort);
-        await Eventually.True(() => probe.Call("DBSIZE") == "1", Deadline, "the router's ring holds the backend");
+        using var probe = await RespProbe.WhenOwners(respPort, 1, Deadline);
 
         await using (var uncached = await NginxProcess.Start([$"127.0.0.1:{respPort}"], Deadline, cacheRecheckMs: "0"))
         {

@@ -18,6 +18,23 @@ public sealed class RespProbe : IDisposable
         _input = new BufferedStream(_stream);
     }
 
+    /// <summary>A probe on the router's RESP <paramref name="port"/>, once its ring has <paramref name="owners"/> backends owning keys (DBSIZE).</summary>
+    public static async Task<RespProbe> WhenOwners(int port, int owners, TimeSpan timeout)
+    {
+        var probe = new RespProbe(port);
+        try
+        {
+            var expected = owners.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Support.Eventually.True(() => probe.Call("DBSIZE") == expected, timeout, $"the router's ring holding {owners} backends");
+            return probe;
+        }
+        catch
+        {
+            probe.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Sends one command; returns a simple/bulk string or integer as text, "-ERR ..." for errors.</summary>
     public string Call(params string[] args)
     {
