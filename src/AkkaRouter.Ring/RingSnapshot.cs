@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace AkkaRouter.Ring;
@@ -29,6 +30,10 @@ public sealed class RingSnapshot
     private readonly Backend[] _byId;
     private readonly Dictionary<string, int> _slotById;
     private readonly PointTable _table;
+    // Small rings' owner lookup once WithOwnerIndex built it; null until then, and for large or empty rings: the table
+    // answers. Both give the same owner, so a lookup racing the build is right either way.
+    private OwnerIndex? _owners;
+    private int _ownersBuilt;
     private double[]? _sharesBySlot;
 
     internal RingSnapshot(Backend?[] bySlot, Backend[] byId, Dictionary<string, int> slotById, PointTable table, long version, ulong configuration)
@@ -82,6 +87,11 @@ public sealed class RingSnapshot
 
     internal PointTable Table => _table;
 
+    internal OwnerIndex? OwnerIndex => _owners;
+
+    /// <summary>True once <see cref="WithOwnerIndex"/> built an owner index for this ring (small, non-empty rings only).</summary>
+    public bool HasOwnerIndex => Volatile.Read(ref _owners) is not null;
+
     /// <summary>Builds a ring from scratch; throws <see cref="ArgumentException"/> naming the bad backend if the set is invalid.</summary>
     public static RingSnapshot Build(IEnumerable<Backend> backends, long version = 0, ulong configuration = 0)
     {
@@ -115,21 +125,38 @@ public sealed class RingSnapshot
         return (int)Math.Round(weight * PointsPerUnitWeight, MidpointRounding.AwayFromZero);
     }
 
+    /// <summary>
+    /// Builds the owner index of a ring of up to 42 backends of weight 1 (<see cref="OwnerIndex.MaxCells"/> points), once,
+    /// and returns this snapshot. Owner lookups on a ring with the index read one or two cache lines instead of four or five
+    /// and give the same answers; building it reads every point (0.45 ms for 4 backends, 2.7 ms for 42 on the 2-core
+    /// development machine), so it is done where a ring is published for lookups, not by every build or update.
+    /// </summary>
+    public RingSnapshot WithOwnerIndex()
+    {
+        if (Interlocked.Exchange(ref _ownersBuilt, 1) == 0)
+        {
+            Volatile.Write(ref _owners, OwnerIndex.TryBuild(_table));
+        }
+
+        return this;
+    }
+
     /// <summary>The backend owning a key, or null on a ring without points. Does not allocate.</summary>
     public Backend? Owner(ReadOnlySpan<byte> keyUtf8)
     {
-        int slot = _table.OwnerSlot(RingHashing.KeyPosition(keyUtf8));
-        return slot < 0 ? null : _bySlot[slot];
+        return OwnerAt(RingHashing.KeyPosition(keyUtf8));
     }
 
     /// <summary>The backend owning ring position <paramref name="position"/> (a key's top 32 hash bits), or null on a ring without points.</summary>
     public Backend? OwnerAt(uint position)
     {
-        int slot = _table.OwnerSlot(position);
+        int slot = _owners is { } owners ? owners.OwnerSlot(position) : _table.OwnerSlot(position);
         return slot < 0 ? null : _bySlot[slot];
     }
 
     /// <summary>The backend owning a key given as a string (hashed as UTF-8; lone surrogates become U+FFFD).</summary>
+    /// <remarks>The stack buffer is not zeroed first: only the bytes the encoder wrote are read.</remarks>
+    [SkipLocalsInit]
     public Backend? Owner(string key)
     {
         ArgumentNullException.ThrowIfNull(key);

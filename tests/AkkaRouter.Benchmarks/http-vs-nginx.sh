@@ -40,8 +40,9 @@
 #      outbound client under YARP buys, measured instead of bounded;
 #   5d. starts "floor-direct": the floor with --direct, Kestrel and the edge's own forwarder
 #      (src/AkkaRouter/Http/Upstream/DirectForwarder.cs, what the edge uses for requests without a
-#      body) to backend-1 and nothing else of the product: floor-direct/nginx is what the platform
-#      costs on the edge's path, router/floor-direct the product's own cost over it;
+#      body) and nothing else of the product, to every backend as the edge and nginx use them (paths
+#      spread by a string hash, no ring): floor-direct/nginx is what the platform costs on the edge's
+#      path, router/floor-direct the product's own cost over it;
 #   5b. starts the original deployment ("nginx+ar"): an nginx running the shipped
 #      docker/nginx/akkarouter.conf and akkarouter.lua (worker_processes auto), asking the router
 #      node over RESP (`RING.LOOKUP key 2`, pooled) once per path and ring (its lookup cache,
@@ -168,15 +169,18 @@ CONF
 start_router router "$router_exe"
 [ -n "${BASE_EXE:-}" ] && start_router base "$BASE_EXE"
 
-# --- 5. the floor programs: start_floor FRONT VAR [MODE]: tests/AkkaRouter.EdgeFloor in front of backend-1;
-# sets VAR_port and VAR_pid ("none" when FRONT is not run) ----------------------------------------------
+# --- 5. the floor programs: start_floor FRONT VAR [MODE]: tests/AkkaRouter.EdgeFloor in front of backend-1
+# (floor-direct: of every backend, by path); sets VAR_port and VAR_pid ("none" when FRONT is not run) ----
 start_floor() {
-  local front="$1" var="$2" mode="${3:-}" port pid
+  local front="$1" var="$2" mode="${3:-}" port pid targets=(--backend "127.0.0.1:${backend_ports[0]}") p
   printf -v "${var}_port" none; printf -v "${var}_pid" none
   wants "$front" || return 0
   port="$(free_port)"
+  if [ "$mode" = --direct ]; then
+    targets=(); for p in "${backend_ports[@]}"; do targets+=(--backend "127.0.0.1:$p"); done
+  fi
   # shellcheck disable=SC2086
-  "$floor_dir/akkarouter-edge-floor" --port "$port" --backend "127.0.0.1:${backend_ports[0]}" $mode ${FLOOR_ARGS:-} >"$work/$front.log" 2>&1 &
+  "$floor_dir/akkarouter-edge-floor" --port "$port" "${targets[@]}" $mode ${FLOOR_ARGS:-} >"$work/$front.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   wait_for 30 "$front on $port" curl -sf "http://127.0.0.1:$port/documents/1" || { cat "$work/$front.log" >&2; exit 1; }
@@ -256,7 +260,7 @@ check_bytes() {   # NAME PORT
       diff <(echo "$direct") <(echo "$response") >&2 || true
       exit 1
     fi
-    if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = floor-direct ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
+    if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
       echo "$bench: $name answered /documents/$i as backend-$n, not as its fixed backend-1" >&2; exit 1
     fi
     if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ] || [ "$name" = nginx+ar-uncached ]; then
@@ -269,10 +273,11 @@ check_bytes() {   # NAME PORT
     fi
     seen+="$n"
   done
-  if [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = floor-direct ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; then echo "   $name: 30 paths, each backend-1's exact response"; return; fi
+  if [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; then echo "   $name: 30 paths, each backend-1's exact response"; return; fi
   for n in $(seq 1 "$backends"); do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
+  if [ "$name" = floor-direct ]; then echo "   $name: 30 paths, each one backend's exact response (all $backends backends used)"; return; fi
   echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
 declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port")

@@ -1,4 +1,4 @@
-// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]
+// akkarouter-edge-floor --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct [--backend HOST:PORT ...]]
 //
 // Kestrel + YARP's IHttpForwarder sending every request to one fixed backend over a pooled keep-alive client: no
 // ring, no actors, no metrics, no routes, no admission checks, no forwarded headers. It is what the HTTP edge costs
@@ -11,15 +11,19 @@
 // --lean forwards through YARP as the floor does, over LeanHttp11Handler (a minimal HTTP/1.1 client) instead of
 // SocketsHttpHandler: what a leaner outbound client under YARP buys.
 // --direct forwards through the edge's own forwarder (src/AkkaRouter/Http/Upstream/DirectForwarder.cs) instead of YARP,
-// with nothing else of the product: the floor of the forwarder the edge uses for requests without a body.
+// with nothing else of the product: the floor of the forwarder the edge uses for requests without a body. Given more
+// than one --backend, it spreads paths over them by the path's string hash modulo their count (nginx's `hash
+// $request_uri` without `consistent`): the edge's topology, several backends and their connection pools, without its ring.
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
-string? port = null, backend = null;
+string? port = null;
+var backends = new List<string>();
 var defaults = false;
 var answer = false;
 var lean = false;
@@ -29,21 +33,22 @@ for (var i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--port" when i + 1 < args.Length: port = args[++i]; break;
-        case "--backend" when i + 1 < args.Length: backend = args[++i]; break;
+        case "--backend" when i + 1 < args.Length: backends.Add(args[++i]); break;
         case "--platform-defaults": defaults = true; break;
         case "--answer": answer = true; break;
         case "--lean": lean = true; break;
         case "--direct": direct = true; break;
         default:
-            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]");
+            Console.Error.WriteLine($"akkarouter-edge-floor: unknown argument '{args[i]}'; {Usage}");
             return 2;
     }
 }
-if (!int.TryParse(port, out var listenPort) || backend is null)
+if (!int.TryParse(port, out var listenPort) || backends.Count == 0 || backends.Count > 1 && !direct)
 {
-    Console.Error.WriteLine("akkarouter-edge-floor: usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct]");
+    Console.Error.WriteLine($"akkarouter-edge-floor: {Usage}");
     return 2;
 }
+var backend = backends[0];
 
 if (!defaults)
 {
@@ -103,10 +108,13 @@ else if (direct)
 {
     // The edge's default timeouts (hocon/akkarouter.conf: connect-timeout, request-timeout, pooled-connection-idle-timeout).
     var edgeForwarder = new AkkaRouter.Http.Upstream.DirectForwarder(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
+    var destinations = backends.ToArray();
+    string Pick(HttpContext context) => destinations.Length == 1 ? destinations[0]
+        : destinations[(int)((uint)(context.Request.Path.Value ?? "/").GetHashCode() % (uint)destinations.Length)];
     app.Run(async context =>
     {
         if (!AkkaRouter.Http.Upstream.DirectForwarder.CanForward(context)
-            || await edgeForwarder.SendAsync(context, backend) is not ForwarderError.None and var error && !context.Response.HasStarted)
+            || await edgeForwarder.SendAsync(context, Pick(context)) is not ForwarderError.None and var error && !context.Response.HasStarted)
             context.Response.StatusCode = 502;
     });
 }
@@ -115,6 +123,11 @@ else
     // What the edge does with a forwarding error (a 502 written by YARP) is all the floor does: nothing more.
     app.Run(async context => await forwarder.SendAsync(context, destination, client, ForwarderRequestConfig.Empty, HttpTransformer.Empty));
 }
-Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : lean ? "forwarding (lean HTTP/1.1 client) to " : direct ? "forwarding (the edge's direct forwarder) to " : "forwarding to ")}{destination}{(defaults ? " (platform defaults)" : "")}");
+Console.WriteLine($"akkarouter-edge-floor: listening on 127.0.0.1:{listenPort}, {(answer ? "answering with the response of " : lean ? "forwarding (lean HTTP/1.1 client) to " : direct ? "forwarding (the edge's direct forwarder) to " : "forwarding to ")}{destination}{(backends.Count > 1 ? $" and {backends.Count - 1} more, by path" : "")}{(defaults ? " (platform defaults)" : "")}");
 await app.RunAsync();
 return 0;
+
+partial class Program
+{
+    private const string Usage = "usage: --port PORT --backend HOST:PORT [--platform-defaults] [--answer | --lean | --direct [--backend HOST:PORT ...]]";
+}

@@ -111,7 +111,8 @@ public sealed class ServiceRing
     /// <summary>All backends, this router's zone, or all after a fallback (with why).</summary>
     public string Scope => Volatile.Read(ref _scope);
 
-    internal void Publish(RingSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
+    /// <summary>Makes <paramref name="snapshot"/> the one lookups read, with its owner index built first (by the publishing actor, off the request path).</summary>
+    internal void Publish(RingSnapshot snapshot) => Volatile.Write(ref _current, snapshot.WithOwnerIndex());
 
     internal void PublishScope(string scope) => Volatile.Write(ref _scope, scope);
 }

@@ -61,6 +61,8 @@ public class RingActorSpecs() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory
         var changed = ExpectRing(r => r.OwnerCount == 1);
         Assert.Equal("10.0.0.1:8081", changed.Current.Backends[0].Endpoint);
         Assert.Equal("10.0.0.1:8081", changed.Current.Owner("/documents/abc")!.Endpoint);
+        // Published for lookups: with the small-ring owner index, built by the ring actor rather than by a request.
+        Assert.True(changed.Current.HasOwnerIndex);
         Assert.Equal(1.0, changed.Movement.Gained["10.0.0.1:8081"], 6);
     }
 

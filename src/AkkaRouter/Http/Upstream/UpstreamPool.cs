@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -9,9 +8,17 @@ namespace AkkaRouter.Http.Upstream;
 /// period lets the rest expire) and the list of every live one, which <see cref="DirectForwarder"/>'s sweep walks to
 /// end requests past their timeout and connections idle too long.
 /// </summary>
+/// <remarks>
+/// The idle stack is an array under a lock rather than a <see cref="System.Collections.Concurrent.ConcurrentStack{T}"/>, which allocates a node on
+/// every push, that is on every request. The lock is uncontended in practice: requests run on the socket thread. A
+/// connection the sweep closed while idle stays on the stack until a rent pops and skips it; a new connection is made
+/// only when a rent emptied the stack, so the stack never holds more entries than connections were idle at once.
+/// </remarks>
 internal sealed class UpstreamPool(string endpoint)
 {
-    private readonly ConcurrentStack<UpstreamConnection> _idle = new();
+    private readonly Lock _idleLock = new();
+    private UpstreamConnection?[] _idle = new UpstreamConnection?[8];
+    private int _idleCount;
     private readonly List<UpstreamConnection> _live = new();
     private readonly EndPoint _address = Parse(endpoint);
 
@@ -20,19 +27,33 @@ internal sealed class UpstreamPool(string endpoint)
     /// <summary>Takes an idle connection, skipping any the sweep closed meanwhile.</summary>
     public bool TryRent(out UpstreamConnection connection)
     {
-        while (_idle.TryPop(out connection!))
+        while (true)
         {
+            lock (_idleLock)
+            {
+                if (_idleCount == 0)
+                {
+                    connection = null!;
+                    return false;
+                }
+                connection = _idle[--_idleCount]!;
+                _idle[_idleCount] = null;
+            }
             if (connection.TryTakeFromPool())
                 return true;
         }
-        return false;
     }
 
     /// <summary>Back on the stack, for the next request.</summary>
     public void Return(UpstreamConnection connection)
     {
         connection.MarkIdle();
-        _idle.Push(connection);
+        lock (_idleLock)
+        {
+            if (_idleCount == _idle.Length)
+                Array.Resize(ref _idle, _idle.Length * 2);
+            _idle[_idleCount++] = connection;
+        }
     }
 
     /// <summary>A new connection, or a SocketException (TimedOut when <paramref name="timeout"/> passed first).</summary>
