@@ -11,7 +11,7 @@
 #   BASE_EXE=/tmp/base/akkarouter tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # also an earlier build ("base")
 #   BASE_EXE=same BASE_ENV="DOTNET_GCgen0size=0x4000000" ...   # the same build with other runtime knobs as "base"
 #   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
-#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached
+#   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached nginx+lua
 #   FRONTS="nginx floor floor-lean" ...   # floor-lean (YARP over a lean HTTP/1.1 client) runs only when named
 #   BACKENDS=1 tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # one backend behind every front: the floor's topology
 #
@@ -50,6 +50,10 @@
 #      "nginx+ar-uncached", the same with $akkarouter_cache_recheck_ms 0: a lookup per request, what
 #      a keyspace far larger than the cache costs. Their CPU per request counts nginx's processes
 #      and the router's;
+#   5c. starts "nginx+lua": nginx alone's proxying with the backend picked the way the shipped
+#      front picks it (access_by_lua, then balancer_by_lua over one keep-alive upstream) but by a
+#      CRC32 of the path, with no lookup: nginx+lua/nginx is what Lua on every request costs
+#      nginx, nginx+ar/nginx+lua what the front's lookup cache and headers cost over that;
 #   6. checks the bytes: 30 paths through each front must return exactly the response of the backend
 #      whose name the body carries (headers but Date and the default Connection: keep-alive, and
 #      body), every backend at least once (the floor: backend-1 each time); the router's choice, and
@@ -76,13 +80,13 @@ connections="${CONNECTIONS:-50}"
 
 require_tools nginx wrk curl redis-cli:redis-tools
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached}"
+read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached nginx+lua}"
 for front in "${fronts[@]}"; do
-  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar|nginx+ar-uncached) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar nginx+ar-uncached)" >&2; exit 2 ;; esac
+  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar|nginx+ar-uncached|nginx+lua) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar nginx+ar-uncached nginx+lua)" >&2; exit 2 ;; esac
 done
 [ -n "${BASE_EXE:-}" ] && fronts+=(base)
 wants() { [[ " ${fronts[*]} " == *" $1 "* ]]; }
-if { wants nginx+ar || wants nginx+ar-uncached; } && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
+if { wants nginx+ar || wants nginx+ar-uncached || wants nginx+lua; } && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libnginx-mod-http-lua lua-nginx-redis"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-lua lua-nginx-redis >/dev/null 2>&1 \
@@ -237,6 +241,40 @@ if wants nginx+ar-uncached; then
   start_lua_front nginx+ar-uncached 0
   uncached_port="$front_lua_port" uncached_procs=("${front_lua_procs[@]}")
 fi
+# --- 5c. the Lua floor of the nginx front ("nginx+lua"): nginx alone's proxying, with the backend picked in
+# Lua as the shipped front picks it (an access_by_lua phase, then balancer_by_lua over one keep-alive upstream),
+# by a CRC32 of the path instead of a lookup: what running Lua on every request costs nginx, before any lookup --
+luafloor_port=none luafloor_procs=()
+if wants nginx+lua; then
+  luafloor_port="$(free_port)"
+  lua_ports="$(printf '%s, ' "${backend_ports[@]}")"
+  luafloor_pid="$(start_nginx nginx+lua auto "  upstream lua_picked {
+    server 0.0.0.1:1;
+    balancer_by_lua_block {
+      local ok, err = require(\"ngx.balancer\").set_current_peer(\"127.0.0.1\", ngx.ctx.port)
+      if not ok then ngx.log(ngx.ERR, err); return ngx.exit(500) end
+    }
+    keepalive 64;
+    keepalive_requests 1000000000;
+  }
+  server {
+    listen 127.0.0.1:$luafloor_port;
+    location / {
+      access_by_lua_block {
+        local ports = { ${lua_ports%, } }
+        ngx.ctx.port = ports[ngx.crc32_short(ngx.var.uri) % #ports + 1]
+      }
+      proxy_pass http://lua_picked;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;")"
+  pids+=("$luafloor_pid")
+  wait_for 10 "nginx+lua on $luafloor_port" curl -sf "http://127.0.0.1:$luafloor_port/documents/1" || { cat "$work/nginx+lua/logs/error.log" >&2; exit 1; }
+  luafloor_procs=("$luafloor_pid")
+  while IFS= read -r child; do luafloor_procs+=("$child"); done < <(pgrep -P "$luafloor_pid")
+fi
 
 # --- 6. the same bytes ----------------------------------------------------------------------------
 normalize() { tr -d '\r' | grep -v -e '^Date:' -e '^Connection: keep-alive$' | sort; }
@@ -277,15 +315,15 @@ check_bytes() {   # NAME PORT
   for n in $(seq 1 "$backends"); do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
-  if [ "$name" = floor-direct ]; then echo "   $name: 30 paths, each one backend's exact response (all $backends backends used)"; return; fi
+  if [ "$name" = floor-direct ] || [ "$name" = nginx+lua ]; then echo "   $name: 30 paths, each one backend's exact response (all $backends backends used)"; return; fi
   echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
-declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port")
-declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid" [nginx+ar-uncached]="${uncached_procs[*]} $router_pid")
+declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port" [nginx+lua]="$luafloor_port")
+declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid" [nginx+ar-uncached]="${uncached_procs[*]} $router_pid" [nginx+lua]="${luafloor_procs[*]}")
 if [ -n "${BASE_EXE:-}" ]; then front_port[base]="$base_port"; front_pids[base]="$base_pid"; fi
 for front in "${fronts[@]}"; do check_bytes "$front" "${front_port[$front]}"; done
 
-echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port; nginx+ar-uncached port $uncached_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port; nginx+ar-uncached port $uncached_port; nginx+lua port $luafloor_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
 echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 7. rotating rounds ---------------------------------------------------------------------------
@@ -306,4 +344,4 @@ done
 
 echo
 print_medians "${fronts[*]}" "router,nginx,router/nginx" "kestrel-200,nginx,kestrel-200/nginx_(Kestrel_answering:_nothing_forwarded)" "kestrel-200,nginx-200,kestrel-200/nginx-200_(answering_alone)" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" "floor-direct,nginx,floor-direct/nginx_(the_edge_forwarder_alone)" "floor-direct,floor,floor-direct/floor_(direct_forwarder_vs_YARP)" "router,floor-direct,router/floor-direct_(product_over_its_forwarder)" "floor-lean,nginx,floor-lean/nginx_(platform_with_a_lean_outbound_client)" "floor-lean,floor,floor-lean/floor_(lean_client_vs_SocketsHttpHandler)" \
-  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" "nginx+ar-uncached,nginx,nginx+ar-uncached/nginx_(original_deployment:_a_lookup_per_request)" "nginx+ar,nginx+ar-uncached,nginx+ar/nginx+ar-uncached_(the_lookup_cache)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}
+  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" "nginx+ar-uncached,nginx,nginx+ar-uncached/nginx_(original_deployment:_a_lookup_per_request)" "nginx+ar,nginx+ar-uncached,nginx+ar/nginx+ar-uncached_(the_lookup_cache)" "nginx+lua,nginx,nginx+lua/nginx_(Lua_on_the_request_path_without_a_lookup)" "nginx+ar,nginx+lua,nginx+ar/nginx+lua_(the_lookup_cache_and_headers_over_Lua_alone)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}

@@ -32,7 +32,7 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel with the edge's own forwarder alone (over all three backends), Kestrel and nginx answering alone, the shipped nginx front (with and without its lookup cache) and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel with the edge's own forwarder alone (over all three backends), Kestrel and nginx answering alone, the shipped nginx front (with and without its lookup cache), nginx with a Lua-picked backend and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
     public async Task Http_vs_nginx_smoke()
     {
         var stdout = await Smoke("http-vs-nginx.sh");
@@ -52,6 +52,9 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("nginx+ar/nginx (original deployment) (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("nginx+ar-uncached: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("nginx+ar/nginx+ar-uncached (the lookup cache) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+lua: 30 paths, each one backend's exact response (all 3 backends used)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+lua/nginx (Lua on the request path without a lookup) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+ar/nginx+lua (the lookup cache and headers over Lua alone) (medians)", stdout, StringComparison.Ordinal);
     }
 
     [Fact(DisplayName = "restart-same-address.sh --smoke: a sidecar killed with kill -9 and started again 2 s later on the same address is back in the cluster and on both routers' rings")]
