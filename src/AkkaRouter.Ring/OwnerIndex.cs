@@ -15,13 +15,14 @@ namespace AkkaRouter.Ring;
 /// the 65,536-entry bucket array, a bucket array object and, for the empty buckets most keys of a small ring fall into,
 /// the neighbour map and two more buckets: four or five cache lines spread over about a megabyte. Under a proxy's load
 /// those lines are cold, and a profile of the HTTP edge forwarding to three backends had the lookup at about 0.3 µs per
-/// request, twenty times its hot-loop figure. This index reads one line for most keys (the jump entry names the owner
-/// when one cell covers its whole range) and one or two more otherwise, from about 100 KB for a three-backend ring.
+/// request, tens of times its hot-loop figure. This index reads one line for most keys (the jump entry names the owner
+/// when one cell covers its whole range) and one or two more otherwise, from about 110 KB for a three-backend ring.
 /// </para>
 /// <para>
 /// It answers exactly what <see cref="PointTable.OwnerSlot"/> answers for every key (it is derived from the same exact
-/// cells). It is built only for rings of up to <see cref="MaxCells"/> points (42 backends of weight 1): building it
-/// sweeps the whole ring, which a large ring's one-backend update must not pay.
+/// cells). It is built only for rings of up to <see cref="MaxCells"/> points (42 backends of weight 1), and only when a
+/// ring is published for lookups (<see cref="RingSnapshot.WithOwnerIndex"/>): building it sweeps the whole ring, which
+/// neither a large ring nor every intermediate snapshot should pay.
 /// </para>
 /// </remarks>
 internal sealed class OwnerIndex
@@ -67,7 +68,7 @@ internal sealed class OwnerIndex
         OwnershipCells exact = OwnershipCells.Of(table);
         ulong[] cells = Merge(exact.Starts, exact.Slots);
 
-        // About two ranges per cell: most ranges lie inside one cell and are answered by the jump entry alone.
+        // Two to four ranges per cell: most ranges lie inside one cell and are answered by the jump entry alone.
         int bits = Math.Clamp(BitOperations.Log2((uint)cells.Length) + 2, MinJumpBits, MaxJumpBits);
         int shift = 32 - bits;
         var jump = new int[1 << bits];

@@ -9,10 +9,11 @@ namespace AkkaRouter.Http.Upstream;
 /// end requests past their timeout and connections idle too long.
 /// </summary>
 /// <remarks>
-/// The idle stack is an array under a lock rather than a <see cref="System.Collections.Concurrent.ConcurrentStack{T}"/>, which allocates a node on
-/// every push, that is on every request. The lock is uncontended in practice: requests run on the socket thread. A
-/// connection the sweep closed while idle stays on the stack until a rent pops and skips it; a new connection is made
-/// only when a rent emptied the stack, so the stack never holds more entries than connections were idle at once.
+/// The idle stack is an array under a lock rather than a
+/// <see cref="System.Collections.Concurrent.ConcurrentStack{T}"/>, which allocates a node on every push, that is on every
+/// request. The lock is uncontended in practice: requests run on the socket thread. A connection the sweep closed while
+/// idle stays on the stack until a rent pops and skips it; a new connection is made only when a rent emptied the stack,
+/// so the stack never holds more entries than the most connections that were open at once.
 /// </remarks>
 internal sealed class UpstreamPool(string endpoint)
 {
