@@ -13,6 +13,7 @@
 #   FLOOR_ARGS=--platform-defaults tests/AkkaRouter.Benchmarks/http-vs-nginx.sh  # the floor without the edge's tuning
 #   FRONTS="nginx router" tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # a subset of nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached nginx+lua
 #   FRONTS="nginx floor floor-lean" ...   # floor-lean (YARP over a lean HTTP/1.1 client) runs only when named
+#   FRONTS="nginx nginx+lua-module nginx+lua-balancer nginx+lua-set nginx+lua nginx+ar nginx+ar-bare" ...   # the nginx front's parts (5e; only when named)
 #   BACKENDS=1 tests/AkkaRouter.Benchmarks/http-vs-nginx.sh   # one backend behind every front: the floor's topology
 #
 # Needs: dotnet, nginx with its lua module, lua-resty-redis, wrk, curl, redis-cli (the script installs
@@ -54,6 +55,12 @@
 #      front picks it (access_by_lua, then balancer_by_lua over one keep-alive upstream) but by a
 #      CRC32 of the path, with no lookup: nginx+lua/nginx is what Lua on every request costs
 #      nginx, nginx+ar/nginx+lua what the front's lookup cache and headers cost over that;
+#   5e. only when FRONTS names them, the nginx front's parts one at a time: "nginx+lua-module" (nginx
+#      alone's configuration with the lua module loaded and no Lua code), "nginx+lua-balancer" (the
+#      backend picked by the CRC32 in balancer_by_lua alone, no Lua phase before it), "nginx+lua-set"
+#      (picked in set_by_lua, a Lua phase without a coroutine, the balancer reading the variable) and
+#      "nginx+ar-bare" (the shipped front without the headers it adds: X-AkkaRouter-Owner and
+#      -Upstream to the client, Host and X-Forwarded-* to the backend);
 #   6. checks the bytes: 30 paths through each front must return exactly the response of the backend
 #      whose name the body carries (headers but Date and the default Connection: keep-alive, and
 #      body), every backend at least once (the floor: backend-1 each time); the router's choice, and
@@ -73,7 +80,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench=http-vs-nginx
 # shellcheck source=bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
-parse_smoke_argument 47 "$@"
+parse_smoke_argument 75 "$@"
 if [ "$smoke" = 1 ]; then rounds="${ROUNDS:-1}"; duration="${DURATION:-1s}"; warmup=1s
 else rounds="${ROUNDS:-5}"; duration="${DURATION:-10s}"; warmup=5s; fi
 connections="${CONNECTIONS:-50}"
@@ -82,11 +89,11 @@ require_tools nginx wrk curl redis-cli:redis-tools
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 read -r -a fronts <<<"${FRONTS:-nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached nginx+lua}"
 for front in "${fronts[@]}"; do
-  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar|nginx+ar-uncached|nginx+lua) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar nginx+ar-uncached nginx+lua)" >&2; exit 2 ;; esac
+  case "$front" in nginx|nginx-200|kestrel-200|floor|floor-lean|floor-direct|router|nginx+ar|nginx+ar-uncached|nginx+ar-bare|nginx+lua|nginx+lua-module|nginx+lua-balancer|nginx+lua-set) ;; *) echo "$bench: unknown front '$front' in FRONTS (nginx nginx-200 kestrel-200 floor floor-lean floor-direct router nginx+ar nginx+ar-uncached nginx+ar-bare nginx+lua nginx+lua-module nginx+lua-balancer nginx+lua-set)" >&2; exit 2 ;; esac
 done
 [ -n "${BASE_EXE:-}" ] && fronts+=(base)
 wants() { [[ " ${fronts[*]} " == *" $1 "* ]]; }
-if { wants nginx+ar || wants nginx+ar-uncached || wants nginx+lua; } && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
+if [[ " ${fronts[*]} " == *" nginx+"* ]] && { ! [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] || ! [ -f /usr/share/lua/5.1/nginx/redis.lua ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libnginx-mod-http-lua lua-nginx-redis"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnginx-mod-http-lua lua-nginx-redis >/dev/null 2>&1 \
@@ -207,8 +214,8 @@ fi
 
 # --- 5b. the original deployment: the shipped nginx front asking the router over RESP -------------
 lua_port=none lua_procs=() uncached_port=none uncached_procs=()
-start_lua_front() {   # NAME RECHECK_MS (empty = as shipped): sets front_lua_port and front_lua_procs
-  local name="$1" recheck="$2" dir="$work/$1-lua" port pid child
+start_lua_front() {   # NAME RECHECK_MS (empty = as shipped) [SED-DELETE]: sets front_lua_port and front_lua_procs
+  local name="$1" recheck="$2" delete="${3:-}" dir="$work/$1-lua" port pid child
   port="$(free_port)"
   mkdir -p "$dir"
   cp "$root/docker/nginx/akkarouter.lua" "$dir/"
@@ -224,6 +231,11 @@ start_lua_front() {   # NAME RECHECK_MS (empty = as shipped): sets front_lua_por
     sed -i "s|set \$akkarouter_cache_recheck_ms [0-9]*;|set \$akkarouter_cache_recheck_ms $recheck;|" "$dir/akkarouter.conf"
     grep -qF "set \$akkarouter_cache_recheck_ms $recheck;" "$dir/akkarouter.conf" \
       || { echo "$bench: docker/nginx/akkarouter.conf changed: could not set \$akkarouter_cache_recheck_ms" >&2; exit 1; }
+  fi
+  if [ -n "$delete" ]; then
+    sed -i -e "$delete" "$dir/akkarouter.conf"
+    ! grep -qE 'add_header X-AkkaRouter|proxy_set_header (Host|X-Forwarded)' "$dir/akkarouter.conf" \
+      || { echo "$bench: docker/nginx/akkarouter.conf changed: could not remove its headers for $name" >&2; exit 1; }
   fi
   pid="$(start_nginx "$name" auto "  include $dir/akkarouter.conf;" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;")"
@@ -241,40 +253,66 @@ if wants nginx+ar-uncached; then
   start_lua_front nginx+ar-uncached 0
   uncached_port="$front_lua_port" uncached_procs=("${front_lua_procs[@]}")
 fi
+bare_port=none bare_procs=()
+if wants nginx+ar-bare; then
+  start_lua_front nginx+ar-bare "" '/add_header X-AkkaRouter/d; /proxy_set_header X-Forwarded/d; /proxy_set_header Host/d'
+  bare_port="$front_lua_port" bare_procs=("${front_lua_procs[@]}")
+fi
 # --- 5c. the Lua floor of the nginx front ("nginx+lua"): nginx alone's proxying, with the backend picked in
 # Lua as the shipped front picks it (an access_by_lua phase, then balancer_by_lua over one keep-alive upstream),
-# by a CRC32 of the path instead of a lookup: what running Lua on every request costs nginx, before any lookup --
-luafloor_port=none luafloor_procs=()
-if wants nginx+lua; then
-  luafloor_port="$(free_port)"
-  lua_ports="$(printf '%s, ' "${backend_ports[@]}")"
-  luafloor_pid="$(start_nginx nginx+lua auto "  upstream lua_picked {
-    server 0.0.0.1:1;
-    balancer_by_lua_block {
-      local ok, err = require(\"ngx.balancer\").set_current_peer(\"127.0.0.1\", ngx.ctx.port)
+# by a CRC32 of the path instead of a lookup: what running Lua on every request costs nginx, before any lookup;
+# 5e. and the same floor taken apart (only when named) --------------------------------------------------------
+lua_ports="$(printf '%s, ' "${backend_ports[@]}")"
+lua_pick="local ports = { ${lua_ports%, } }
+        local port = ports[ngx.crc32_short(ngx.var.uri) % #ports + 1]"
+lua_peer() {   # the balancer_by_lua block setting the peer to the port in Lua expression $1
+  echo "    balancer_by_lua_block {
+      ${2:-}
+      local ok, err = require(\"ngx.balancer\").set_current_peer(\"127.0.0.1\", $1)
       if not ok then ngx.log(ngx.ERR, err); return ngx.exit(500) end
-    }
+    }"
+}
+declare -A lua_floor_port lua_floor_procs
+start_lua_floor() {   # NAME UPSTREAM-PEERS LOCATION-LINES: nginx like the front, the lua module loaded; sets lua_floor_port/_procs[NAME]
+  local name="$1" port pid child procs
+  lua_floor_port[$name]=none lua_floor_procs[$name]=""
+  wants "$name" || return 0
+  port="$(free_port)"
+  pid="$(start_nginx "$name" auto "  upstream picked {
+$2
     keepalive 64;
     keepalive_requests 1000000000;
   }
   server {
-    listen 127.0.0.1:$luafloor_port;
+    listen 127.0.0.1:$port;
     location / {
-      access_by_lua_block {
-        local ports = { ${lua_ports%, } }
-        ngx.ctx.port = ports[ngx.crc32_short(ngx.var.uri) % #ports + 1]
-      }
-      proxy_pass http://lua_picked;
+$3
+      proxy_pass http://picked;
       proxy_http_version 1.1;
       proxy_set_header Connection \"\";
     }
   }" "load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;")"
-  pids+=("$luafloor_pid")
-  wait_for 10 "nginx+lua on $luafloor_port" curl -sf "http://127.0.0.1:$luafloor_port/documents/1" || { cat "$work/nginx+lua/logs/error.log" >&2; exit 1; }
-  luafloor_procs=("$luafloor_pid")
-  while IFS= read -r child; do luafloor_procs+=("$child"); done < <(pgrep -P "$luafloor_pid")
-fi
+  pids+=("$pid")
+  wait_for 10 "$name on $port" curl -sf "http://127.0.0.1:$port/documents/1" || { cat "$work/$name/logs/error.log" >&2; exit 1; }
+  procs="$pid"
+  while IFS= read -r child; do procs+=" $child"; done < <(pgrep -P "$pid")
+  lua_floor_port[$name]="$port" lua_floor_procs[$name]="$procs"
+}
+start_lua_floor nginx+lua "    server 0.0.0.1:1;
+$(lua_peer ngx.ctx.port)" "      access_by_lua_block {
+        $lua_pick
+        ngx.ctx.port = port
+      }"
+start_lua_floor nginx+lua-module "    hash \$request_uri consistent;
+$servers" ""
+start_lua_floor nginx+lua-balancer "    server 0.0.0.1:1;
+$(lua_peer port "$lua_pick")" ""
+start_lua_floor nginx+lua-set "    server 0.0.0.1:1;
+$(lua_peer 'tonumber(ngx.var.lua_port)')" "      set_by_lua_block \$lua_port {
+        $lua_pick
+        return port
+      }"
 
 # --- 6. the same bytes ----------------------------------------------------------------------------
 normalize() { tr -d '\r' | grep -v -e '^Date:' -e '^Connection: keep-alive$' | sort; }
@@ -301,7 +339,7 @@ check_bytes() {   # NAME PORT
     if { [ "$name" = floor ] || [ "$name" = floor-lean ] || [ "$name" = kestrel-200 ] || [ "$name" = nginx-200 ]; } && [ "$n" != 1 ]; then
       echo "$bench: $name answered /documents/$i as backend-$n, not as its fixed backend-1" >&2; exit 1
     fi
-    if [ "$name" = router ] || [ "$name" = base ] || [ "$name" = nginx+ar ] || [ "$name" = nginx+ar-uncached ]; then
+    if [ "$name" = router ] || [ "$name" = base ] || [[ "$name" == nginx+ar* ]]; then
       local resp_var="${name}_resp"
       [[ "$name" == nginx+ar* ]] && resp_var=router_resp
       owner="$(redis-cli -p "${!resp_var}" --raw GET "/documents/$i")"
@@ -315,15 +353,16 @@ check_bytes() {   # NAME PORT
   for n in $(seq 1 "$backends"); do
     [[ "$seen" == *"$n"* ]] || { echo "$bench: $name sent none of 30 paths to backend-$n" >&2; exit 1; }
   done
-  if [ "$name" = floor-direct ] || [ "$name" = nginx+lua ]; then echo "   $name: 30 paths, each one backend's exact response (all $backends backends used)"; return; fi
+  if [ "$name" = floor-direct ] || [[ "$name" == nginx+lua* ]]; then echo "   $name: 30 paths, each one backend's exact response (all $backends backends used)"; return; fi
   echo "   $name: 30 paths, each the owning backend's exact response (all $backends backends used)"
 }
-declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port" [nginx+lua]="$luafloor_port")
-declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid" [nginx+ar-uncached]="${uncached_procs[*]} $router_pid" [nginx+lua]="${luafloor_procs[*]}")
+declare -A front_port=([nginx]="$nginx_port" [nginx-200]="$nginx200_port" [kestrel-200]="$kestrel_port" [floor]="$floor_port" [floor-lean]="$lean_port" [floor-direct]="$direct_port" [router]="$router_port" [nginx+ar]="$lua_port" [nginx+ar-uncached]="$uncached_port" [nginx+ar-bare]="$bare_port")
+declare -A front_pids=([nginx]="${nginx_procs[*]}" [nginx-200]="${nginx200_procs[*]}" [kestrel-200]="$kestrel_pid" [floor]="$floor_pid" [floor-lean]="$lean_pid" [floor-direct]="$direct_pid" [router]="$router_pid" [nginx+ar]="${lua_procs[*]} $router_pid" [nginx+ar-uncached]="${uncached_procs[*]} $router_pid" [nginx+ar-bare]="${bare_procs[*]} $router_pid")
+for front in "${!lua_floor_port[@]}"; do front_port[$front]="${lua_floor_port[$front]}"; front_pids[$front]="${lua_floor_procs[$front]}"; done
 if [ -n "${BASE_EXE:-}" ]; then front_port[base]="$base_port"; front_pids[base]="$base_pid"; fi
 for front in "${fronts[@]}"; do check_bytes "$front" "${front_port[$front]}"; done
 
-echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port; nginx+ar-uncached port $uncached_port; nginx+lua port $luafloor_port${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
+echo "== nginx $("$nginx_bin" -v 2>&1 | sed 's/.*nginx\///') front pid $nginx_pid port $nginx_port; akkarouter pid $router_pid port $router_port ${ROUTER_ENV:+($ROUTER_ENV)}; nginx-200 port $nginx200_port; kestrel-200 port $kestrel_port; floor port $floor_port ${FLOOR_ARGS:-}; floor-lean port $lean_port; floor-direct port $direct_port; nginx+ar port $lua_port; nginx+ar-uncached port $uncached_port; nginx+ar-bare port $bare_port; nginx+lua port ${lua_floor_port[nginx+lua]}${BASE_EXE:+; base pid $base_pid port $base_port ${BASE_ENV:+($BASE_ENV)}}"
 echo "== $(nproc) cores; wrk -t1 -c$connections -d$duration --latency -s keys.lua; $rounds round(s), order rotating; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 7. rotating rounds ---------------------------------------------------------------------------
@@ -344,4 +383,7 @@ done
 
 echo
 print_medians "${fronts[*]}" "router,nginx,router/nginx" "kestrel-200,nginx,kestrel-200/nginx_(Kestrel_answering:_nothing_forwarded)" "kestrel-200,nginx-200,kestrel-200/nginx-200_(answering_alone)" "floor,nginx,floor/nginx_(platform)" "router,floor,router/floor_(product)" "floor-direct,nginx,floor-direct/nginx_(the_edge_forwarder_alone)" "floor-direct,floor,floor-direct/floor_(direct_forwarder_vs_YARP)" "router,floor-direct,router/floor-direct_(product_over_its_forwarder)" "floor-lean,nginx,floor-lean/nginx_(platform_with_a_lean_outbound_client)" "floor-lean,floor,floor-lean/floor_(lean_client_vs_SocketsHttpHandler)" \
-  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" "nginx+ar-uncached,nginx,nginx+ar-uncached/nginx_(original_deployment:_a_lookup_per_request)" "nginx+ar,nginx+ar-uncached,nginx+ar/nginx+ar-uncached_(the_lookup_cache)" "nginx+lua,nginx,nginx+lua/nginx_(Lua_on_the_request_path_without_a_lookup)" "nginx+ar,nginx+lua,nginx+ar/nginx+lua_(the_lookup_cache_and_headers_over_Lua_alone)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}
+  "nginx+ar,nginx,nginx+ar/nginx_(original_deployment)" "nginx+ar-uncached,nginx,nginx+ar-uncached/nginx_(original_deployment:_a_lookup_per_request)" "nginx+ar,nginx+ar-uncached,nginx+ar/nginx+ar-uncached_(the_lookup_cache)" "nginx+lua,nginx,nginx+lua/nginx_(Lua_on_the_request_path_without_a_lookup)" "nginx+ar,nginx+lua,nginx+ar/nginx+lua_(the_lookup_cache_and_headers_over_Lua_alone)" \
+  "nginx+lua-module,nginx,nginx+lua-module/nginx_(the_lua_module_loaded_and_no_Lua_code)" "nginx+lua-balancer,nginx,nginx+lua-balancer/nginx_(Lua_in_the_balancer_alone)" \
+  "nginx+lua,nginx+lua-balancer,nginx+lua/nginx+lua-balancer_(a_Lua_access_phase_over_the_balancer_alone)" "nginx+lua-set,nginx+lua-balancer,nginx+lua-set/nginx+lua-balancer_(a_Lua_set_phase_over_the_balancer_alone)" \
+  "nginx+ar-bare,nginx+ar,nginx+ar-bare/nginx+ar_(the_front_without_its_headers)" ${BASE_EXE:+"router,base,router/base_(build_vs_build)"}

@@ -32,10 +32,15 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("tls/plain (medians)", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel with the edge's own forwarder alone (over all three backends), Kestrel and nginx answering alone, the shipped nginx front (with and without its lookup cache), nginx with a Lua-picked backend and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
+    [Fact(DisplayName = "http-vs-nginx.sh --smoke: the edge, the bare Kestrel + YARP floor, Kestrel with the edge's own forwarder alone (over all three backends), Kestrel and nginx answering alone, the shipped nginx front (with and without its lookup cache, and without its headers), nginx with a Lua-picked backend (in an access, a set or only the balancer phase), nginx with the lua module loaded and nginx alone return the backends' exact responses, the edge's owner is its RESP answer, and a round runs without errors")]
     public async Task Http_vs_nginx_smoke()
     {
-        var stdout = await Smoke("http-vs-nginx.sh");
+        // The default fronts and the nginx front's parts, which run only when named.
+        var stdout = await Smoke("http-vs-nginx.sh", environment: new Dictionary<string, string>
+        {
+            ["FRONTS"] = "nginx nginx-200 kestrel-200 floor floor-direct router nginx+ar nginx+ar-uncached nginx+lua " +
+                         "nginx+lua-module nginx+lua-balancer nginx+lua-set nginx+ar-bare",
+        });
         Assert.Contains("router: 30 paths, each the owning backend's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("floor: 30 paths, each backend-1's exact response", stdout, StringComparison.Ordinal);
         Assert.Contains("floor-direct: 30 paths, each one backend's exact response (all 3 backends used)", stdout, StringComparison.Ordinal);
@@ -55,6 +60,13 @@ public sealed class BenchmarkScriptSpecs(ITestOutputHelper output)
         Assert.Contains("nginx+lua: 30 paths, each one backend's exact response (all 3 backends used)", stdout, StringComparison.Ordinal);
         Assert.Contains("nginx+lua/nginx (Lua on the request path without a lookup) (medians)", stdout, StringComparison.Ordinal);
         Assert.Contains("nginx+ar/nginx+lua (the lookup cache and headers over Lua alone) (medians)", stdout, StringComparison.Ordinal);
+        foreach (var part in new[] { "nginx+lua-module", "nginx+lua-balancer", "nginx+lua-set" })
+            Assert.Contains($"{part}: 30 paths, each one backend's exact response (all 3 backends used)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+ar-bare: 30 paths, each the owning backend's exact response (all 3 backends used)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+lua-module/nginx (the lua module loaded and no Lua code) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+lua/nginx+lua-balancer (a Lua access phase over the balancer alone) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+lua-set/nginx+lua-balancer (a Lua set phase over the balancer alone) (medians)", stdout, StringComparison.Ordinal);
+        Assert.Contains("nginx+ar-bare/nginx+ar (the front without its headers) (medians)", stdout, StringComparison.Ordinal);
     }
 
     [Fact(DisplayName = "restart-same-address.sh --smoke: a sidecar killed with kill -9 and started again 2 s later on the same address is back in the cluster and on both routers' rings")]
