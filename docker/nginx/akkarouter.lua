@@ -355,8 +355,10 @@ function _M.balance()
     end
     local set, err = balancer.set_current_peer(address[1], address[2])
     if not set then
+        -- nginx answers 500 whatever status is given here: only OpenResty's patched nginx lets a
+        -- balancer pass a status on (is_address above keeps this to addresses nginx cannot parse).
         ngx.log(ngx.ERR, "akkarouter: cannot use backend ", peer, ": ", err)
-        return ngx.exit(502)
+        return ngx.exit(ngx.ERROR)
     end
 end
 
