@@ -5,8 +5,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace AkkaRouter.Http;
 
 /// <summary>
-/// Copies the request as YARP's base transformer does (original Host kept, hop-by-hop headers dropped) and adds
-/// X-Forwarded-For (appended to any the client sent, as nginx's $proxy_add_x_forwarded_for), -Proto and -Host.
+/// Copies the request as YARP's base transformer does (original Host kept, hop-by-hop headers dropped; a path holding a
+/// '%' escaped as the direct forwarder escapes it) and adds X-Forwarded-For (appended to any the client sent, as nginx's
+/// $proxy_add_x_forwarded_for), -Proto and -Host.
 /// </summary>
 internal sealed class ForwardedHeadersTransformer : HttpTransformer
 {
@@ -16,6 +17,11 @@ internal sealed class ForwardedHeadersTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         var request = httpContext.Request;
+        // YARP escapes every '%' left in the path, and Kestrel leaves an encoded slash encoded: "/a%2Fb" would reach
+        // the backend as "/a%252Fb". A path with a '%' gets the target the direct forwarder sends instead (the same
+        // escaping, %2F kept); any other path escapes the same either way, so YARP's stands.
+        if (request.Path.Value is { } path && path.Contains('%'))
+            proxyRequest.RequestUri = new Uri(string.Concat(destinationPrefix.AsSpan().TrimEnd('/'), Upstream.DirectForwarder.RequestTarget(request)), UriKind.Absolute);
         var headers = request.Headers;
         var client = ClientText(httpContext.Connection.RemoteIpAddress);
         if (client is not null)

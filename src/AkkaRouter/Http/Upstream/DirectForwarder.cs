@@ -484,10 +484,7 @@ public sealed class DirectForwarder : IDisposable
         var request = context.Request;
         writer.Ascii(request.Method);
         writer.Byte((byte)' ');
-        var path = request.PathBase.Add(request.Path);
-        writer.Path(path.HasValue ? path.Value! : "/");
-        if (request.QueryString.HasValue)
-            writer.Utf8(request.QueryString.Value!);
+        WriteTarget(ref writer, request);
         writer.Bytes(" HTTP/1.1\r\n"u8);
 
         var replaceHost = request.Host.HasValue;
@@ -569,6 +566,33 @@ public sealed class DirectForwarder : IDisposable
             writer.Utf8(values[i]!);
         }
         writer.Bytes("\r\n"u8);
+    }
+
+    // The request-target: Kestrel's normalised path escaped again (HeadWriter.Path), then the query as received.
+    private static void WriteTarget(ref HeadWriter writer, HttpRequest request)
+    {
+        var path = request.PathBase.Add(request.Path);
+        writer.Path(path.HasValue ? path.Value! : "/");
+        if (request.QueryString.HasValue)
+            writer.Utf8(request.QueryString.Value!);
+    }
+
+    /// <summary>
+    /// The request-target this forwarder sends for <paramref name="request"/>, as a string: the edge's YARP path (requests
+    /// with a body) sends the same one, so an encoded slash reaches a backend as %2F from either forwarder.
+    /// </summary>
+    internal static string RequestTarget(HttpRequest request)
+    {
+        var buffer = new byte[512];
+        while (true)
+        {
+            var writer = new HeadWriter(buffer);
+            WriteTarget(ref writer, request);
+            if (!writer.Overflow)
+                return Encoding.UTF8.GetString(buffer, 0, writer.Length);
+            // Kestrel bounds the request line (http.limits), so this ends.
+            buffer = new byte[buffer.Length * 2];
+        }
     }
 
     private static bool HasLineBreak(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;

@@ -570,6 +570,25 @@ public class DirectForwardingSpecs(DirectEdge fixture, ITestOutputHelper output)
         Assert.Equal(target, seen.Target);
     }
 
+    [Theory(DisplayName = "A request with a body (forwarded through YARP) reaches the backend with the target a GET would: an encoded slash stays %2F, not %252F")]
+    [InlineData("/escapes-body/x%2Fy")]
+    [InlineData("/escapes-body/a%20b/caf%C3%A9/x%2Fy/100%25?q=a%20b&r=%2F&s=%25&u=caf%C3%A9")]
+    [InlineData("/escapes-body/plain/100%25")]
+    public async Task Escaped_path_with_a_body(string target)
+    {
+        using var client = await RawClient.Connect(_edge.Http);
+        await client.Send($"POST {target} HTTP/1.1\r\nHost: edge.example\r\nContent-Length: 5\r\n\r\nhello");
+        var response = await client.Read();
+        Assert.Equal(200, response.Status);
+        await client.Send(Get(target));
+        Assert.Equal(200, (await client.Read()).Status);
+        var seen = _backend.Requests.Where(r => r.Target.StartsWith("/escapes-body/", StringComparison.Ordinal)).TakeLast(2).ToArray();
+        Assert.Equal(["POST", "GET"], seen.Select(r => r.Method));
+        Assert.Equal(target, seen[0].Target);
+        Assert.Equal(seen[1].Target, seen[0].Target);
+        Assert.Equal(["5"], seen[0].Values("Content-Length"));
+    }
+
     [Fact(DisplayName = "Response headers: two Set-Cookie pass as two, hop-by-hop ones (Keep-Alive, Proxy-Connection, the backend's Transfer-Encoding) do not, the reason phrase does")]
     public async Task Response_headers_at_the_client()
     {
